@@ -1,0 +1,291 @@
+// Package config reads the sample's settings from flags and the environment.
+// A flag wins over the environment, the environment over the default. Bad
+// input is an error that names the bad value; it is found before any span is
+// made, and Load turns it into one line on stderr and exit code 2.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Protocol is the OTLP transport a main exports with.
+type Protocol string
+
+// The two exporters of the sample.
+const (
+	GRPC Protocol = "grpc"
+	HTTP Protocol = "http"
+)
+
+// String names the protocol as OpenTelemetry does: OTLP/gRPC or OTLP/HTTP.
+func (p Protocol) String() string {
+	if p == GRPC {
+		return "OTLP/gRPC"
+	}
+	return "OTLP/HTTP"
+}
+
+// DefaultEndpoint is where a local collector (Jaeger, an OpenTelemetry
+// Collector) listens for this protocol.
+func (p Protocol) DefaultEndpoint() string {
+	if p == GRPC {
+		return "localhost:4317"
+	}
+	return "localhost:4318"
+}
+
+// DefaultPath is the OTLP/HTTP path for traces.
+const DefaultPath = "/v1/traces"
+
+// Config is everything a main needs to run the sample.
+type Config struct {
+	Protocol Protocol
+	Endpoint string // host:port, as gf's Init functions take it
+	Path     string // URL path of the OTLP/HTTP endpoint; empty for gRPC
+	Token    string // sent as the Authentication header; never printed
+	Service  string // service.name of the spans
+	Users    []int
+	Timeout  time.Duration // the longest the program waits for the collector at the end
+}
+
+// Target is where the spans go, as a user would write it: host:port for
+// gRPC, the URL for HTTP.
+func (c Config) Target() string {
+	if c.Protocol == HTTP {
+		return "http://" + c.Endpoint + c.Path
+	}
+	return c.Endpoint
+}
+
+// IsDefaultEndpoint tells whether the spans go to the local default
+// collector, whose UI is then at JaegerURL.
+func (c Config) IsDefaultEndpoint() bool {
+	return c.Endpoint == c.Protocol.DefaultEndpoint()
+}
+
+// ErrHelp is returned by Parse when -h or -help was asked for.
+var ErrHelp = flag.ErrHelp
+
+// Load parses the command line and the environment of this process. On bad
+// input it prints one line naming the value and exits 2; -h prints the usage
+// and exits 0.
+func Load(p Protocol) Config {
+	name := "inprocess-" + string(p)
+	cfg, warnings, err := Parse(p, os.Args[1:], os.Getenv)
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "%s: warning: %s\n", name, w)
+	}
+	switch {
+	case errors.Is(err, ErrHelp):
+		Usage(os.Stdout, p)
+		os.Exit(0)
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "%s: %v (see -h)\n", name, err)
+		os.Exit(2)
+	}
+	return cfg
+}
+
+// Parse reads args and the environment through getenv. Besides the
+// configuration it returns warnings: settings that are valid but will not
+// do what the user may expect.
+func Parse(p Protocol, args []string, getenv func(string) string) (Config, []string, error) {
+	fs := flag.NewFlagSet("inprocess-"+string(p), flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by the caller, in one line
+	fs.Usage = func() {}
+	var (
+		endpoint = fs.String("endpoint", "", "")
+		path     = fs.String("path", "", "")
+		token    = fs.String("token", "", "")
+		service  = fs.String("service", "", "")
+		users    = fs.String("users", "100,1", "")
+		timeout  = fs.String("timeout", "5s", "")
+	)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	cfg := Config{Protocol: p}
+	var warnings []string
+	var err error
+
+	if cfg.Endpoint, cfg.Path, err = resolveEndpoint(p, *endpoint, set["endpoint"], getenv); err != nil {
+		return Config{}, nil, err
+	}
+	if set["path"] {
+		if p != HTTP {
+			return Config{}, nil, errors.New("-path is for OTLP/HTTP only; a gRPC endpoint has no path")
+		}
+		if !strings.HasPrefix(*path, "/") {
+			return Config{}, nil, fmt.Errorf("invalid -path %q: it must start with /", *path)
+		}
+		cfg.Path = *path
+	}
+
+	cfg.Token = getenv("TRACE_TOKEN")
+	if set["token"] {
+		cfg.Token = *token
+	}
+	if p == HTTP && cfg.Token != "" {
+		// gf's otlphttp.Init takes no headers, so a token could not be sent.
+		if set["token"] {
+			return Config{}, nil, errors.New("-token is not supported by the HTTP exporter: gf's otlphttp.Init cannot send headers; use inprocess-grpc to send a token")
+		}
+		warnings = append(warnings, "TRACE_TOKEN is set but not sent: gf's otlphttp.Init cannot send headers")
+		cfg.Token = ""
+	}
+
+	cfg.Service = "inprocess-" + string(p)
+	if v, ok := lookup(getenv, "OTEL_SERVICE_NAME"); ok {
+		cfg.Service = v
+	}
+	if set["service"] {
+		cfg.Service = *service
+	}
+	if strings.TrimSpace(cfg.Service) == "" {
+		return Config{}, nil, errors.New("invalid service name: it is empty")
+	}
+
+	if cfg.Users, err = ParseUsers(*users); err != nil {
+		return Config{}, nil, err
+	}
+	if cfg.Timeout, err = time.ParseDuration(*timeout); err != nil || cfg.Timeout <= 0 {
+		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", *timeout)
+	}
+	return cfg, warnings, nil
+}
+
+// ParseUsers reads a comma-separated list of user ids such as "100,1".
+func ParseUsers(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("invalid -users \"\": want user ids such as 100,1")
+	}
+	var ids []int
+	for _, field := range strings.Split(s, ",") {
+		id, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil {
+			return nil, fmt.Errorf("invalid -users %q: %q is not an integer user id", s, field)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// resolveEndpoint picks the endpoint from the flag, the environment or the
+// default, and splits it into host:port and (for HTTP) the URL path.
+func resolveEndpoint(p Protocol, flagValue string, flagSet bool, getenv func(string) string) (hostPort, path string, err error) {
+	source, raw := "-endpoint", flagValue
+	// The signal-specific variable is a full URL; the generic one is a base
+	// URL to which OTLP/HTTP appends /v1/traces (OpenTelemetry's rules).
+	generic := false
+	if !flagSet {
+		if v, ok := lookup(getenv, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); ok {
+			source, raw = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", v
+		} else if v, ok := lookup(getenv, "OTEL_EXPORTER_OTLP_ENDPOINT"); ok {
+			source, raw, generic = "OTEL_EXPORTER_OTLP_ENDPOINT", v, true
+		} else {
+			source, raw = "default", p.DefaultEndpoint()
+		}
+	}
+	// A malformed variable is bad input even when the flag overrides it:
+	// the exporter reads these variables too.
+	for _, key := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		if v, ok := lookup(getenv, key); ok && key != source {
+			if _, _, err := ParseEndpoint(v); err != nil {
+				return "", "", fmt.Errorf("invalid %s %q: %v", key, v, err)
+			}
+		}
+	}
+	hostPort, path, err = ParseEndpoint(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("invalid %s %q: %v", source, raw, err)
+	}
+	switch {
+	case p == GRPC && path != "" && path != "/":
+		return "", "", fmt.Errorf("invalid %s %q: a gRPC endpoint has no path", source, raw)
+	case p == GRPC:
+		path = ""
+	case generic:
+		path = strings.TrimSuffix(path, "/") + DefaultPath
+	case path == "" || path == "/":
+		path = DefaultPath
+	}
+	return hostPort, path, nil
+}
+
+// ParseEndpoint accepts host:port or http://host:port[/path] and returns
+// host:port and the path.
+func ParseEndpoint(raw string) (hostPort, path string, err error) {
+	if strings.Contains(raw, "://") {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", "", errors.New("not a URL")
+		}
+		switch {
+		case u.Scheme != "http":
+			return "", "", fmt.Errorf("scheme %q is not supported; use http:// or host:port", u.Scheme)
+		case u.User != nil:
+			return "", "", errors.New("a URL with user info is not accepted; pass the token with -token")
+		case u.RawQuery != "" || u.Fragment != "":
+			return "", "", errors.New("a URL with a query or fragment is not accepted")
+		}
+		raw, path = u.Host, u.Path
+	}
+	host, port, err := net.SplitHostPort(raw)
+	if err != nil {
+		return "", "", errors.New("want host:port or http://host:port/path")
+	}
+	if host == "" {
+		return "", "", errors.New("the host is missing")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	return net.JoinHostPort(host, port), path, nil
+}
+
+// lookup returns the environment variable's value when it is set and not empty.
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+// Usage prints the flags with their environment variables and defaults.
+func Usage(w io.Writer, p Protocol) {
+	fmt.Fprintf(w, `Usage: inprocess-%s [flags]
+
+Runs the sample's span tree (main → GetUser → GetInfo, GetDetail, GetScores)
+for each user and exports it over %s. A flag wins over the environment, the
+environment over the default.
+
+  flag       environment                           default
+  -endpoint  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,   %s
+             then OTEL_EXPORTER_OTLP_ENDPOINT      (host:port or http://host:port/path)
+`, p, p, p.DefaultEndpoint())
+	if p == HTTP {
+		fmt.Fprintf(w, "  -path      (the endpoint URL's path)             %s\n", DefaultPath)
+		fmt.Fprintf(w, "  -token     not supported: gf's otlphttp.Init cannot send headers (TRACE_TOKEN is not sent)\n")
+	} else {
+		fmt.Fprintf(w, "  -token     TRACE_TOKEN                           (empty; sent as the Authentication header)\n")
+	}
+	fmt.Fprintf(w, `  -service   OTEL_SERVICE_NAME                     inprocess-%s
+  -users                                           100,1  (user ids; 100 exists, 1 does not)
+  -timeout                                         5s     (the longest to wait for the collector at the end)
+
+Exit codes: 0 every span reached the collector, 1 not every span did, 2 bad input.
+`, p)
+}

@@ -1,0 +1,149 @@
+// Package delivery tells how many spans reached the collector, and if not
+// all did, why. It does not guess: the counts are the OpenTelemetry SDK's own
+// metrics (spans started, spans dropped by the batch processor, spans the
+// exporter got accepted or not), and the cause is the exporter's own error.
+//
+// gf's Init functions build the exporter and the batch processor inside, so
+// they cannot be wrapped; the SDK's observability metrics see into them all
+// the same. Watch must be called before Init, because the SDK decides at
+// construction whether to record those metrics.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// The SDK's metric names (OpenTelemetry semantic conventions for SDK health).
+const (
+	metricStarted   = "otel.sdk.span.started"
+	metricProcessed = "otel.sdk.processor.span.processed"
+	metricExported  = "otel.sdk.exporter.span.exported"
+)
+
+// flushGrace lets the exporter, which gives up at the timeout with its own
+// error, report that error before the flush itself gives up.
+const flushGrace = 500 * time.Millisecond
+
+// Watcher collects the SDK's counts and export errors of one process.
+type Watcher struct {
+	reader  *sdkmetric.ManualReader
+	timeout time.Duration
+
+	mu     sync.Mutex
+	errs   []error
+	waited time.Duration
+}
+
+// Watch starts counting. timeout is the longest Flush waits for the
+// collector; it also bounds each export attempt of the exporter, retries
+// included, unless OTEL_EXPORTER_OTLP_TRACES_TIMEOUT or
+// OTEL_EXPORTER_OTLP_TIMEOUT says otherwise.
+func Watch(timeout time.Duration) *Watcher {
+	// The SDK's observability metrics are an experimental feature of
+	// OpenTelemetry Go, switched on by this variable.
+	os.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
+	if os.Getenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_TIMEOUT") == "" {
+		os.Setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10))
+	}
+
+	w := &Watcher{reader: sdkmetric.NewManualReader(), timeout: timeout}
+	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(w.reader)))
+	// Exports that fail in the background (a full batch, the batch timer)
+	// report their error only here.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(w.handle))
+	return w
+}
+
+func (w *Watcher) handle(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.errs = append(w.errs, err)
+}
+
+// Flush exports every span that has ended and waits for the collector's
+// answer, at most the timeout given to Watch.
+func (w *Watcher) Flush() {
+	start := time.Now()
+	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
+	if !ok {
+		w.handle(errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.timeout+flushGrace)
+	defer cancel()
+	if err := tp.ForceFlush(ctx); err != nil {
+		w.handle(err)
+	}
+	w.mu.Lock()
+	w.waited = time.Since(start)
+	w.mu.Unlock()
+}
+
+// Result is what the SDK counted, and the errors it reported.
+type Result struct {
+	Created   int64 // spans started and sampled
+	Delivered int64 // spans the collector accepted
+	Failed    int64 // spans whose export failed or that the collector rejected
+	Dropped   int64 // spans the batch processor dropped because its queue was full
+	Errs      []error
+	Timeout   time.Duration // how long Flush was allowed to wait
+	Waited    time.Duration // how long Flush waited
+}
+
+// Lost is the number of spans that did not reach the collector: failed,
+// dropped, or still unconfirmed when the program stopped waiting.
+func (r Result) Lost() int64 { return r.Created - r.Delivered }
+
+// OK tells whether every span that was made reached the collector.
+func (r Result) OK() bool {
+	return r.Created > 0 && r.Delivered == r.Created && r.Failed == 0 && r.Dropped == 0
+}
+
+// Result reads the counts. Call it after Flush and the exporter's shutdown,
+// so that no export is still in flight.
+func (w *Watcher) Result() Result {
+	var rm metricdata.ResourceMetrics
+	if err := w.reader.Collect(context.Background(), &rm); err != nil {
+		w.handle(err)
+	}
+	var r Result
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			sum, ok := m.Data.(metricdata.Sum[int64])
+			if !ok {
+				continue
+			}
+			for _, dp := range sum.DataPoints {
+				failed := dp.Attributes.HasValue(attribute.Key("error.type"))
+				switch {
+				case m.Name == metricStarted:
+					if v, _ := dp.Attributes.Value("otel.span.sampling_result"); v.AsString() == "RECORD_AND_SAMPLE" {
+						r.Created += dp.Value
+					}
+				case m.Name == metricProcessed && failed:
+					r.Dropped += dp.Value
+				case m.Name == metricExported && failed:
+					r.Failed += dp.Value
+				case m.Name == metricExported:
+					r.Delivered += dp.Value
+				}
+			}
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r.Errs = append([]error(nil), w.errs...)
+	r.Timeout, r.Waited = w.timeout, w.waited
+	return r
+}

@@ -1,0 +1,85 @@
+package receiver
+
+import (
+	"context"
+	"net"
+	"strings"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+	_ "google.golang.org/grpc/encoding/gzip" // accept gzip-compressed exports
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
+	"google.golang.org/protobuf/proto"
+)
+
+// NewGRPC starts an OTLP/gRPC receiver on 127.0.0.1 with a free port. Like
+// httptest.NewServer it panics if it cannot listen.
+func NewGRPC() *Receiver {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic("receiver: cannot listen on 127.0.0.1: " + err.Error())
+	}
+	r := newReceiver()
+	r.Addr = lis.Addr().String()
+	srv := grpc.NewServer(grpc.StatsHandler(wireStats{}))
+	coltracepb.RegisterTraceServiceServer(srv, &traceService{r: r})
+	go srv.Serve(lis)
+	r.close = srv.Stop
+	return r
+}
+
+type traceService struct {
+	coltracepb.UnimplementedTraceServiceServer
+	r *Receiver
+}
+
+func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	header := map[string][]string{}
+	for k, v := range md {
+		header[strings.ToLower(k)] = v
+	}
+	info, _ := ctx.Value(wireKey{}).(*wireInfo)
+	s.r.record(Request{
+		Path:        coltracepb.TraceService_Export_FullMethodName,
+		Header:      header,
+		Compression: info.compression,
+		WireBytes:   info.wireBytes,
+		RawBytes:    proto.Size(req),
+		Spans:       flatten(req.GetResourceSpans()),
+	})
+	return &coltracepb.ExportTraceServiceResponse{}, nil
+}
+
+// wireStats learns from gRPC's stats what the handler cannot see: the
+// compression of the request and its size on the wire.
+type wireStats struct{}
+
+type wireKey struct{}
+
+type wireInfo struct {
+	compression string
+	wireBytes   int
+}
+
+func (wireStats) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context {
+	return context.WithValue(ctx, wireKey{}, &wireInfo{})
+}
+
+func (wireStats) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	info, ok := ctx.Value(wireKey{}).(*wireInfo)
+	if !ok {
+		return
+	}
+	switch s := s.(type) {
+	case *stats.InHeader:
+		info.compression = s.Compression
+	case *stats.InPayload:
+		info.wireBytes += s.WireLength
+	}
+}
+
+func (wireStats) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+
+func (wireStats) HandleConn(context.Context, stats.ConnStats) {}

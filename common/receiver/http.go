@@ -1,0 +1,77 @@
+package receiver
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// NewHTTP starts an OTLP/HTTP receiver (protobuf bodies, any path) on
+// 127.0.0.1 with a free port. Like httptest.NewServer it panics if it
+// cannot listen.
+func NewHTTP() *Receiver {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic("receiver: cannot listen on 127.0.0.1: " + err.Error())
+	}
+	r := newReceiver()
+	r.Addr = lis.Addr().String()
+	srv := &http.Server{Handler: http.HandlerFunc(r.serveHTTP)}
+	go srv.Serve(lis)
+	r.close = func() { srv.Close() }
+	return r
+}
+
+func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		http.Error(w, "OTLP/HTTP takes POST", http.StatusMethodNotAllowed)
+		return
+	}
+	if ct := req.Header.Get("Content-Type"); ct != "application/x-protobuf" {
+		http.Error(w, "this receiver takes application/x-protobuf, not "+ct, http.StatusUnsupportedMediaType)
+		return
+	}
+	wire, err := io.ReadAll(req.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	body := wire
+	compression := req.Header.Get("Content-Encoding")
+	if compression == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(wire))
+		if err == nil {
+			body, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			http.Error(w, "bad gzip body: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+	var msg coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(body, &msg); err != nil {
+		http.Error(w, "bad protobuf body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	header := map[string][]string{}
+	for k, v := range req.Header {
+		header[strings.ToLower(k)] = v
+	}
+	r.record(Request{
+		Path:        req.URL.Path,
+		Header:      header,
+		Compression: compression,
+		WireBytes:   len(wire),
+		RawBytes:    len(body),
+		Spans:       flatten(msg.GetResourceSpans()),
+	})
+	resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.Write(resp)
+}

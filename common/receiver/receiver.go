@@ -1,0 +1,182 @@
+// Package receiver is an OTLP trace collector that runs inside a test, in
+// the manner of net/http/httptest: start one on 127.0.0.1 with a free port,
+// point an exporter at its Addr, read back what arrived, Close it.
+//
+// NewGRPC serves OTLP/gRPC (the TraceService of
+// go.opentelemetry.io/proto/otlp), NewHTTP serves OTLP/HTTP with protobuf
+// bodies. Both accept gzip and remember, for each export request, its
+// headers, its compression, its size on the wire and its spans.
+package receiver
+
+import (
+	"encoding/hex"
+	"sort"
+	"sync"
+	"time"
+
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+)
+
+// Receiver is a running OTLP collector on 127.0.0.1.
+type Receiver struct {
+	// Addr is host:port, for example 127.0.0.1:41234.
+	Addr string
+
+	close func()
+
+	mu       sync.Mutex
+	requests []Request
+	arrived  chan struct{} // closed and replaced on every request
+}
+
+// Request is one export request as it arrived.
+type Request struct {
+	Path        string              // URL path (HTTP) or method name (gRPC)
+	Header      map[string][]string // HTTP headers or gRPC metadata, keys in lower case
+	Compression string              // "gzip", or "" for none
+	WireBytes   int                 // size of the message as sent, compressed if it was
+	RawBytes    int                 // size of the protobuf message, uncompressed
+	Spans       []Span
+}
+
+// Span is a received span, flattened for easy assertions.
+type Span struct {
+	TraceID, SpanID, ParentSpanID string // hex; ParentSpanID is "" for a root
+	Name                          string
+	Attributes                    map[string]any
+	Resource                      map[string]any // attributes of the span's resource
+	StatusCode                    string         // "Unset", "Ok" or "Error"
+	StatusMessage                 string
+	Start, End                    time.Time
+}
+
+func newReceiver() *Receiver {
+	return &Receiver{arrived: make(chan struct{})}
+}
+
+// record stores one request.
+func (r *Receiver) record(req Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests = append(r.requests, req)
+	close(r.arrived)
+	r.arrived = make(chan struct{})
+}
+
+// Requests returns the export requests received so far.
+func (r *Receiver) Requests() []Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Request(nil), r.requests...)
+}
+
+// Spans returns every span received so far, sorted by start time.
+func (r *Receiver) Spans() []Span {
+	var spans []Span
+	for _, req := range r.Requests() {
+		spans = append(spans, req.Spans...)
+	}
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Start.Before(spans[j].Start) })
+	return spans
+}
+
+// SpanCount returns how many spans were received so far.
+func (r *Receiver) SpanCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, req := range r.requests {
+		n += len(req.Spans)
+	}
+	return n
+}
+
+// WaitSpans waits until at least n spans have arrived or the timeout
+// passes, and tells whether they arrived.
+func (r *Receiver) WaitSpans(n int, timeout time.Duration) bool {
+	deadline := time.After(timeout)
+	for {
+		r.mu.Lock()
+		arrived := r.arrived
+		r.mu.Unlock()
+		if r.SpanCount() >= n {
+			return true
+		}
+		select {
+		case <-arrived:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// Close stops the receiver and closes its connections.
+func (r *Receiver) Close() { r.close() }
+
+// flatten turns the OTLP message into Spans.
+func flatten(resourceSpans []*tracepb.ResourceSpans) []Span {
+	var spans []Span
+	for _, rs := range resourceSpans {
+		res := attributes(rs.GetResource().GetAttributes())
+		for _, ss := range rs.GetScopeSpans() {
+			for _, s := range ss.GetSpans() {
+				spans = append(spans, Span{
+					TraceID:       hex.EncodeToString(s.GetTraceId()),
+					SpanID:        hex.EncodeToString(s.GetSpanId()),
+					ParentSpanID:  hex.EncodeToString(s.GetParentSpanId()),
+					Name:          s.GetName(),
+					Attributes:    attributes(s.GetAttributes()),
+					Resource:      res,
+					StatusCode:    statusCode(s.GetStatus().GetCode()),
+					StatusMessage: s.GetStatus().GetMessage(),
+					Start:         time.Unix(0, int64(s.GetStartTimeUnixNano())),
+					End:           time.Unix(0, int64(s.GetEndTimeUnixNano())),
+				})
+			}
+		}
+	}
+	return spans
+}
+
+func statusCode(c tracepb.Status_StatusCode) string {
+	switch c {
+	case tracepb.Status_STATUS_CODE_OK:
+		return "Ok"
+	case tracepb.Status_STATUS_CODE_ERROR:
+		return "Error"
+	}
+	return "Unset"
+}
+
+// attributes turns OTLP key-values into a map of Go values: string, int64,
+// float64, bool, []any, or []byte.
+func attributes(kvs []*commonpb.KeyValue) map[string]any {
+	m := make(map[string]any, len(kvs))
+	for _, kv := range kvs {
+		m[kv.GetKey()] = value(kv.GetValue())
+	}
+	return m
+}
+
+func value(v *commonpb.AnyValue) any {
+	switch x := v.GetValue().(type) {
+	case *commonpb.AnyValue_StringValue:
+		return x.StringValue
+	case *commonpb.AnyValue_IntValue:
+		return x.IntValue
+	case *commonpb.AnyValue_DoubleValue:
+		return x.DoubleValue
+	case *commonpb.AnyValue_BoolValue:
+		return x.BoolValue
+	case *commonpb.AnyValue_BytesValue:
+		return x.BytesValue
+	case *commonpb.AnyValue_ArrayValue:
+		var out []any
+		for _, e := range x.ArrayValue.GetValues() {
+			out = append(out, value(e))
+		}
+		return out
+	}
+	return nil
+}

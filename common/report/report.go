@@ -1,0 +1,66 @@
+// Package report prints how a run ended: the picture of its trace, the trace
+// id, and one line saying how many spans reached which collector, or why not.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/waterfall"
+)
+
+// JaegerURL is where the Jaeger started by scripts/jaeger.sh (or the Docker
+// command in the README) shows a trace.
+const JaegerURL = "http://localhost:16686/trace/"
+
+// Exit codes shared by the mains.
+const (
+	ExitDelivered    = 0 // every span reached the collector
+	ExitNotDelivered = 1 // not every span did
+	ExitBadInput     = 2 // bad flag or environment value (see package config)
+)
+
+// Print writes the report of one run to w and returns the exit code.
+func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery.Result) int {
+	var b strings.Builder
+	fmt.Fprintln(&b)
+	waterfall.Draw(&b, rec.Spans())
+	id := rec.TraceID()
+	if id.IsValid() {
+		fmt.Fprintf(&b, "trace id: %s\n", id)
+	}
+	fmt.Fprintln(&b, Summary(cfg, res))
+	code := ExitNotDelivered
+	if res.OK() {
+		code = ExitDelivered
+		if cfg.IsDefaultEndpoint() && id.IsValid() {
+			fmt.Fprintf(&b, "View it in Jaeger: %s%s\n", JaegerURL, id)
+		}
+	} else {
+		fmt.Fprintln(&b, "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README).")
+	}
+	io.WriteString(w, redact(b.String(), cfg.Token))
+	return code
+}
+
+// Summary is the one line that says how many spans were delivered, where,
+// over which protocol, and if not all, why.
+func Summary(cfg config.Config, res delivery.Result) string {
+	where := cfg.Target()
+	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Created, where, cfg.Protocol)
+	if cause := res.Cause(where); cause != "" {
+		return s + ": " + cause
+	}
+	return s + "."
+}
+
+// redact removes the token from text: a collector's message could echo it.
+func redact(text, token string) string {
+	if token == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, token, "[token]")
+}

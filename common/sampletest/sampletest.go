@@ -1,0 +1,163 @@
+// Package sampletest runs the sample's real binaries in tests and checks
+// what a user would see: the output, the exit code, and the trace a
+// collector received.
+package sampletest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/gftrace/common/receiver"
+)
+
+// Build compiles the main package in dir (for a main's own test: ".") and
+// returns the path of the binary.
+func Build(t testing.TB, dir string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "sample")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build in %s: %v\n%s", dir, err, out)
+	}
+	return bin
+}
+
+// Result is what one run of a binary did.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+	Elapsed        time.Duration
+}
+
+// Output is stdout and stderr together, for checks that a text appears
+// (or not) anywhere.
+func (r Result) Output() string { return r.Stdout + r.Stderr }
+
+// Run runs bin with args and an environment made of env alone (plus PATH
+// and HOME), so that no OTEL_* variable of the test's own environment leaks
+// in. It fails the test if the binary does not end within a minute.
+func Run(t testing.TB, bin string, env []string, args ...string) Result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("%s %v did not end within a minute; output so far:\n%s%s", bin, args, stdout.String(), stderr.String())
+	}
+	r := Result{Stdout: stdout.String(), Stderr: stderr.String(), Elapsed: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.Code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("run %s: %v", bin, err)
+	}
+	return r
+}
+
+// TraceIDPattern finds the trace id line that the report prints.
+var TraceIDPattern = regexp.MustCompile(`(?m)^trace id: ([0-9a-f]{32})$`)
+
+// PrintedTraceID returns the trace id that a run printed, or fails the test.
+func PrintedTraceID(t testing.TB, r Result) string {
+	t.Helper()
+	m := TraceIDPattern.FindStringSubmatch(r.Stdout)
+	if m == nil {
+		t.Fatalf("no trace id line in the output:\n%s", r.Stdout)
+	}
+	return m[1]
+}
+
+// DefaultTree is the trace of a run with the default users 100,1, as Tree
+// renders it.
+const DefaultTree = `main
+  GetUser user.id=100
+    GetInfo
+    GetDetail
+    GetScores
+  GetUser user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
+    GetInfo rpc.grpc.status_code=5 Error: user 1 not found
+    GetDetail rpc.grpc.status_code=5 Error: user 1 not found
+    GetScores rpc.grpc.status_code=5 Error: user 1 not found
+`
+
+// Tree renders spans as an indented tree, children in start order, each
+// span with the sample's own attributes (user.id, rpc.grpc.status_code) and
+// its error status. A span whose parent is not among the spans is a root;
+// a root that has a parent id is marked "(parent <id> missing)".
+func Tree(spans []receiver.Span) string {
+	byID := map[string]bool{}
+	for _, s := range spans {
+		byID[s.SpanID] = true
+	}
+	children := map[string][]receiver.Span{}
+	var roots []receiver.Span
+	for _, s := range spans {
+		if byID[s.ParentSpanID] {
+			children[s.ParentSpanID] = append(children[s.ParentSpanID], s)
+		} else {
+			roots = append(roots, s)
+		}
+	}
+	var b strings.Builder
+	var walk func(s receiver.Span, depth int)
+	walk = func(s receiver.Span, depth int) {
+		b.WriteString(strings.Repeat("  ", depth) + s.Name)
+		for _, key := range []string{"user.id", "rpc.grpc.status_code"} {
+			if v, ok := s.Attributes[key]; ok {
+				fmt.Fprintf(&b, " %s=%v", key, v)
+			}
+		}
+		if s.StatusCode == "Error" {
+			b.WriteString(" Error: " + s.StatusMessage)
+		}
+		if depth == 0 && s.ParentSpanID != "" {
+			fmt.Fprintf(&b, " (parent %s missing)", s.ParentSpanID)
+		}
+		b.WriteString("\n")
+		kids := children[s.SpanID]
+		sort.SliceStable(kids, func(i, j int) bool { return kids[i].Start.Before(kids[j].Start) })
+		for _, k := range kids {
+			walk(k, depth+1)
+		}
+	}
+	sort.SliceStable(roots, func(i, j int) bool { return roots[i].Start.Before(roots[j].Start) })
+	for _, r := range roots {
+		walk(r, 0)
+	}
+	return b.String()
+}
+
+// TraceIDs returns the distinct trace ids of spans, in order of appearance.
+func TraceIDs(spans []receiver.Span) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, s := range spans {
+		if !seen[s.TraceID] {
+			seen[s.TraceID] = true
+			ids = append(ids, s.TraceID)
+		}
+	}
+	return ids
+}

@@ -1,0 +1,257 @@
+package sampletest
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/receiver"
+)
+
+// Token is a recognisable secret: it must reach the collector's
+// Authentication header and never appear in any output.
+const Token = "tok-3f9c2e7a-do-not-print"
+
+// User100 is how a run prints user 100, field for field in the seed's
+// order; a missing user prints as {}.
+const User100 = `{
+    "id": 100,
+    "name": "john",
+    "gender": 1,
+    "site": "https://goframe.org",
+    "email": "john@goframe.org",
+    "math": 100,
+    "english": 60,
+    "chinese": 50
+}
+`
+
+// NewReceiver starts the in-process receiver for protocol p.
+func NewReceiver(p config.Protocol) *receiver.Receiver {
+	if p == config.GRPC {
+		return receiver.NewGRPC()
+	}
+	return receiver.NewHTTP()
+}
+
+// FreeAddr returns a 127.0.0.1 address where nothing listens.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// Suite checks the contract of the sample's main for protocol p on the
+// binary bin: what it delivers, prints and exits with, for good and bad
+// input and with no collector. Both mains run it.
+func Suite(t *testing.T, p config.Protocol, bin string) {
+	t.Run("delivers the exact tree", func(t *testing.T) { delivers(t, p, bin) })
+	t.Run("settings: flag over environment over default", func(t *testing.T) { settings(t, p, bin) })
+	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
+	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin) })
+	t.Run("help", func(t *testing.T) {
+		r := Run(t, bin, nil, "-h")
+		for _, want := range []string{"-endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "-token", "TRACE_TOKEN", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint()} {
+			if !strings.Contains(r.Stdout, want) {
+				t.Errorf("-h does not mention %q:\n%s", want, r.Stdout)
+			}
+		}
+		if r.Code != 0 {
+			t.Errorf("-h exit code %d, want 0", r.Code)
+		}
+	})
+}
+
+func delivers(t *testing.T, p config.Protocol, bin string) {
+	rec := NewReceiver(p)
+	defer rec.Close()
+	args := []string{"-endpoint", rec.Addr}
+	if p == config.GRPC {
+		args = append(args, "-token", Token)
+	}
+	r := Run(t, bin, nil, args...)
+	if r.Code != 0 {
+		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
+	}
+	spans := rec.Spans()
+	if got := Tree(spans); got != DefaultTree {
+		t.Errorf("received tree:\n%s\nwant:\n%s", got, DefaultTree)
+	}
+	if len(spans) != 9 {
+		t.Errorf("received %d spans, want 9", len(spans))
+	}
+	ids := TraceIDs(spans)
+	if len(ids) != 1 {
+		t.Fatalf("spans belong to %d traces, want 1: %v", len(ids), ids)
+	}
+	if printed := PrintedTraceID(t, r); printed != ids[0] {
+		t.Errorf("printed trace id %s, received %s", printed, ids[0])
+	}
+	for _, s := range spans {
+		if s.Name == "main" && s.ParentSpanID != "" {
+			t.Errorf("main has parent span id %s; it must be a root", s.ParentSpanID)
+		}
+		if got, want := s.Resource["service.name"], "inprocess-"+string(p); got != want {
+			t.Errorf("span %s: service.name %v, want %s", s.Name, got, want)
+		}
+	}
+	for _, req := range rec.Requests() {
+		if req.Compression != "gzip" {
+			t.Errorf("export request compression %q, want gzip", req.Compression)
+		}
+		if p == config.GRPC {
+			if got := req.Header["authentication"]; len(got) != 1 || got[0] != Token {
+				t.Errorf("Authentication header %q, want the token", got)
+			}
+		}
+		if p == config.HTTP && req.Path != config.DefaultPath {
+			t.Errorf("HTTP path %q, want %s", req.Path, config.DefaultPath)
+		}
+	}
+	if !strings.Contains(r.Stdout, User100) || !strings.Contains(r.Stdout, "\n{}\n") {
+		t.Errorf("users not printed as the seed's data in its order; output:\n%s", r.Stdout)
+	}
+	target := rec.Addr
+	if p == config.HTTP {
+		target = "http://" + rec.Addr + config.DefaultPath
+	}
+	if summary := fmt.Sprintf("9 of 9 spans delivered to %s over %s.\n", target, p); !strings.Contains(r.Stdout, summary) {
+		t.Errorf("no summary line %q in:\n%s", summary, r.Stdout)
+	}
+	if strings.Contains(r.Output(), Token) {
+		t.Errorf("the token appears in the output")
+	}
+}
+
+func settings(t *testing.T, p config.Protocol, bin string) {
+	rec := NewReceiver(p)
+	defer rec.Close()
+	url := "http://" + rec.Addr
+	if p == config.HTTP {
+		url += "/custom/traces"
+	}
+	cases := []struct {
+		name, wantService, wantPath string
+		env, args                   []string
+	}{
+		{"environment endpoint and service", "from-env", "/custom/traces",
+			[]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=" + url, "OTEL_SERVICE_NAME=from-env"}, nil},
+		{"flags win over the environment", "from-flag", config.DefaultPath,
+			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + FreeAddr(t), "OTEL_SERVICE_NAME=from-env"},
+			[]string{"-endpoint", rec.Addr, "-service", "from-flag"}},
+		{"generic endpoint variable gets /v1/traces", "inprocess-" + string(p), config.DefaultPath,
+			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + rec.Addr}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := len(rec.Requests())
+			r := Run(t, bin, c.env, append(c.args, "-users", "100")...)
+			if r.Code != 0 {
+				t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
+			}
+			reqs := rec.Requests()[before:]
+			if len(reqs) == 0 {
+				t.Fatal("nothing arrived")
+			}
+			if got := reqs[0].Spans[0].Resource["service.name"]; got != c.wantService {
+				t.Errorf("service.name %v, want %s", got, c.wantService)
+			}
+			if p == config.HTTP && reqs[0].Path != c.wantPath {
+				t.Errorf("path %q, want %q", reqs[0].Path, c.wantPath)
+			}
+		})
+	}
+}
+
+func noCollector(t *testing.T, p config.Protocol, bin string) {
+	addr := FreeAddr(t)
+	const timeout = 2 * time.Second
+	r := Run(t, bin, nil, "-endpoint", addr, "-timeout", timeout.String())
+	if r.Code != 1 {
+		t.Errorf("exit code %d, want 1", r.Code)
+	}
+	for _, want := range []string{"0 of 9 spans delivered", addr, "connection refused", "scripts/jaeger.sh start"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("output does not say %q:\n%s", want, r.Stdout)
+		}
+	}
+	// The program may wait -timeout plus one second; the rest is a generous
+	// allowance for starting the process on a busy machine.
+	if limit := timeout + time.Second + 2*time.Second; r.Elapsed > limit {
+		t.Errorf("took %s with -timeout %s; the bound is %s", r.Elapsed, timeout, limit)
+	}
+}
+
+func badInput(t *testing.T, p config.Protocol, bin string) {
+	rec := NewReceiver(p)
+	defer rec.Close()
+	cases := []struct {
+		args []string
+		env  []string
+		want string // the bad value, named in the message
+	}{
+		{args: []string{"-nope"}, want: "-nope"},
+		{args: []string{"-users", "100,x"}, want: `"x"`},
+		{args: []string{"-users", ""}, want: "-users"},
+		{args: []string{"-users", "99999999999999999999"}, want: "99999999999999999999"},
+		{args: []string{"-endpoint", ":::"}, want: ":::"},
+		{args: []string{"-endpoint", "ftp://x:1"}, want: "ftp://x:1"},
+		{args: []string{"-endpoint", "localhost:99999"}, want: "99999"},
+		{args: []string{"-timeout", "soon"}, want: "soon"},
+		{args: []string{"-timeout", "0s"}, want: "0s"},
+		{args: []string{"-service", ""}, want: "service name"},
+		{args: []string{"extra"}, want: "extra"},
+		{env: []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://x:y"}, want: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+	}
+	if p == config.HTTP {
+		cases = append(cases, struct {
+			args []string
+			env  []string
+			want string
+		}{args: []string{"-token", Token}, want: "-token"})
+	}
+	for _, c := range cases {
+		args := append([]string{"-endpoint", rec.Addr}, c.args...)
+		r := Run(t, bin, c.env, args...)
+		lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+		if r.Code != 2 || len(lines) != 1 || !strings.Contains(r.Stderr, c.want) || r.Stdout != "" {
+			t.Errorf("%v %v: exit %d, stderr %q, stdout %q; want exit 2 and one line naming %s", c.env, c.args, r.Code, r.Stderr, r.Stdout, c.want)
+		}
+		if strings.Contains(r.Output(), Token) {
+			t.Errorf("%v: the token appears in the output", c.args)
+		}
+	}
+	if n := len(rec.Requests()); n != 0 {
+		t.Errorf("bad input still sent %d export requests", n)
+	}
+}
+
+// HTTPTokenFromEnvironment checks that the HTTP main, which cannot send a
+// token, warns about TRACE_TOKEN instead of silently ignoring it.
+func HTTPTokenFromEnvironment(t *testing.T, bin string) {
+	rec := receiver.NewHTTP()
+	defer rec.Close()
+	r := Run(t, bin, []string{"TRACE_TOKEN=" + Token}, "-endpoint", rec.Addr)
+	if r.Code != 0 {
+		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
+	}
+	if !strings.Contains(r.Stderr, "TRACE_TOKEN is set but not sent") {
+		t.Errorf("no warning about TRACE_TOKEN on stderr:\n%s", r.Stderr)
+	}
+	if strings.Contains(r.Output(), Token) {
+		t.Errorf("the token appears in the output")
+	}
+	for _, req := range rec.Requests() {
+		if _, ok := req.Header["authentication"]; ok {
+			t.Errorf("an Authentication header was sent")
+		}
+	}
+}

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"testing"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/sampletest"
+)
+
+// TestSample runs the real binary against the in-process OTLP receiver; the
+// checks are shared with the other main (see package sampletest).
+func TestSample(t *testing.T) {
+	sampletest.Suite(t, config.HTTP, sampletest.Build(t, "."))
+}
+
+func TestTokenFromEnvironmentIsNotSent(t *testing.T) {
+	sampletest.HTTPTokenFromEnvironment(t, sampletest.Build(t, "."))
+}
