@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
@@ -33,6 +34,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 		fmt.Fprintf(&b, "trace id: %s\n", id)
 	}
 	fmt.Fprintln(&b, Summary(cfg, res))
+	fmt.Fprintf(&b, "Waited %s for the collector's answer.\n", res.Waited.Round(time.Microsecond))
 	code := ExitNotDelivered
 	if res.OK() {
 		code = ExitDelivered
