@@ -1,0 +1,126 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	for _, c := range []struct {
+		p                      Protocol
+		endpoint, path, target string
+	}{
+		{GRPC, "localhost:4317", "", "localhost:4317"},
+		{HTTP, "localhost:4318", "/v1/traces", "http://localhost:4318/v1/traces"},
+	} {
+		cfg, warnings, err := Parse(c.p, nil, env())
+		if err != nil || len(warnings) != 0 {
+			t.Fatalf("%s: %v %v", c.p, err, warnings)
+		}
+		if cfg.Endpoint != c.endpoint || cfg.Path != c.path || cfg.Target() != c.target || !cfg.IsDefaultEndpoint() {
+			t.Errorf("%s: endpoint %q path %q target %q", c.p, cfg.Endpoint, cfg.Path, cfg.Target())
+		}
+		if cfg.Service != "inprocess-"+string(c.p) || cfg.Timeout != 5*time.Second || len(cfg.Users) != 2 || cfg.Users[0] != 100 || cfg.Users[1] != 1 {
+			t.Errorf("%s: %+v", c.p, cfg)
+		}
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	getenv := env(
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:1111/a/b",
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:2222/base/",
+		"OTEL_SERVICE_NAME", "svc-env",
+		"TRACE_TOKEN", "tok-env",
+	)
+	cfg, _, err := Parse(GRPC, nil, env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:1111", "OTEL_SERVICE_NAME", "svc-env", "TRACE_TOKEN", "tok-env"))
+	if err != nil || cfg.Endpoint != "traces:1111" || cfg.Service != "svc-env" || cfg.Token != "tok-env" {
+		t.Errorf("environment: %+v %v", cfg, err)
+	}
+	cfg, _, err = Parse(GRPC, []string{"-endpoint", "flag:3333", "-service", "svc-flag", "-token", "tok-flag"}, getenv)
+	if err != nil || cfg.Endpoint != "flag:3333" || cfg.Service != "svc-flag" || cfg.Token != "tok-flag" {
+		t.Errorf("flags: %+v %v", cfg, err)
+	}
+	// OTLP/HTTP: the signal variable is the full URL, the generic one a base.
+	cfg, _, err = Parse(HTTP, nil, env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:1111/a/b", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:2222/base/"))
+	if err != nil || cfg.Endpoint != "traces:1111" || cfg.Path != "/a/b" {
+		t.Errorf("signal variable: %+v %v", cfg, err)
+	}
+	cfg, _, err = Parse(HTTP, nil, env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:2222/base/"))
+	if err != nil || cfg.Endpoint != "generic:2222" || cfg.Path != "/base/v1/traces" {
+		t.Errorf("generic variable: %+v %v", cfg, err)
+	}
+	cfg, _, err = Parse(HTTP, []string{"-endpoint", "http://h:1/x", "-path", "/y"}, env())
+	if err != nil || cfg.Path != "/y" {
+		t.Errorf("-path over the URL's path: %+v %v", cfg, err)
+	}
+}
+
+func TestParseEndpoint(t *testing.T) {
+	good := map[string][2]string{
+		"localhost:4317":          {"localhost:4317", ""},
+		"127.0.0.1:1":             {"127.0.0.1:1", ""},
+		"[::1]:4317":              {"[::1]:4317", ""},
+		"http://localhost:4318":   {"localhost:4318", ""},
+		"http://h:4318/v1/traces": {"h:4318", "/v1/traces"},
+	}
+	for in, want := range good {
+		hp, path, err := ParseEndpoint(in)
+		if err != nil || hp != want[0] || path != want[1] {
+			t.Errorf("ParseEndpoint(%q) = %q %q %v, want %q %q", in, hp, path, err, want[0], want[1])
+		}
+	}
+	for _, in := range []string{"", ":::", "host", "host:port:port", ":4317", "h:0", "h:65536", "h:x", "ftp://x:1", "http://u:p@h:1", "http://h:1/?q=1", "http://h:1/#f", "http://h"} {
+		if hp, path, err := ParseEndpoint(in); err == nil {
+			t.Errorf("ParseEndpoint(%q) = %q %q, want an error", in, hp, path)
+		}
+	}
+}
+
+func TestParseUsers(t *testing.T) {
+	ids, err := ParseUsers(" 100, 1 ,0,-3")
+	if err != nil || len(ids) != 4 || ids[0] != 100 || ids[1] != 1 || ids[2] != 0 || ids[3] != -3 {
+		t.Errorf("ParseUsers = %v %v", ids, err)
+	}
+	for _, in := range []string{"", " ", "1,", ",1", "1,,2", "x", "1.5", "99999999999999999999"} {
+		if _, err := ParseUsers(in); err == nil {
+			t.Errorf("ParseUsers(%q) accepted", in)
+		}
+	}
+}
+
+func TestBadInputNamesTheValue(t *testing.T) {
+	cases := []struct {
+		p    Protocol
+		args []string
+		env  func(string) string
+		want string
+	}{
+		{GRPC, []string{"-endpoint", "http://h:1/path"}, env(), "a gRPC endpoint has no path"},
+		{GRPC, []string{"-path", "/x"}, env(), "-path is for OTLP/HTTP only"},
+		{HTTP, []string{"-path", "x"}, env(), `"x"`},
+		{GRPC, []string{"-timeout", "-1s"}, env(), `"-1s"`},
+		{GRPC, nil, env("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://h:1"), "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{GRPC, []string{"-endpoint", "h:1"}, env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "h:port"), "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{GRPC, nil, env("OTEL_SERVICE_NAME", " "), "service name"},
+	}
+	for _, c := range cases {
+		_, _, err := Parse(c.p, c.args, c.env)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s %v: error %v, want one line containing %s", c.p, c.args, err, c.want)
+		}
+	}
+	if _, _, err := Parse(GRPC, []string{"-h"}, env()); !errors.Is(err, ErrHelp) {
+		t.Errorf("-h: %v, want ErrHelp", err)
+	}
+}
