@@ -3,6 +3,7 @@ package sampletest
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,31 @@ func delivers(t *testing.T, p config.Protocol, bin string) {
 	}
 	if strings.Contains(r.Output(), Token) {
 		t.Errorf("the token appears in the output")
+	}
+	outgoing(t, p, r, spans)
+}
+
+// outgoingPattern finds the metadata line: main's context carries no
+// baggage (GetUser sets it on its own context), so traceparent alone.
+var outgoingPattern = regexp.MustCompile(`(?m)^gRPC metadata main would send downstream: traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-01$`)
+
+// outgoing checks the printed trace context against the received trace: the
+// traceparent names main's trace and span, sampled. gf's otlphttp Init
+// installs a propagator without baggage, and the report must say so.
+func outgoing(t *testing.T, p config.Protocol, r Result, spans []receiver.Span) {
+	m := outgoingPattern.FindStringSubmatch(r.Stdout)
+	if m == nil {
+		t.Errorf("no traceparent line in the output:\n%s", r.Stdout)
+		return
+	}
+	for _, s := range spans {
+		if s.Name == "main" && (s.TraceID != m[1] || s.SpanID != m[2]) {
+			t.Errorf("traceparent names trace %s span %s; main is trace %s span %s", m[1], m[2], s.TraceID, s.SpanID)
+		}
+	}
+	const noBaggage = "No baggage header: the propagator that gf's Init installed does not carry baggage"
+	if got, want := strings.Contains(r.Stdout, noBaggage), p == config.HTTP; got != want {
+		t.Errorf("output says %q: %v, want %v:\n%s", noBaggage, got, want, r.Stdout)
 	}
 }
 
