@@ -56,6 +56,7 @@ func FreeAddr(t testing.TB) string {
 func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("delivers the exact tree", func(t *testing.T) { delivers(t, p, bin) })
 	t.Run("settings: flag over environment over default", func(t *testing.T) { settings(t, p, bin) })
+	t.Run("sampler variables are ignored", func(t *testing.T) { samplerIgnored(t, p, bin) })
 	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin) })
 	t.Run("help", func(t *testing.T) {
@@ -194,6 +195,27 @@ func settings(t *testing.T, p config.Protocol, bin string) {
 				t.Errorf("path %q, want %q", reqs[0].Path, c.wantPath)
 			}
 		})
+	}
+}
+
+// samplerIgnored runs with the environment asking the SDK to sample
+// nothing: gf's Init sets its own sampler, so every span still arrives, and
+// the program says the variables are ignored.
+func samplerIgnored(t *testing.T, p config.Protocol, bin string) {
+	rec := NewReceiver(p)
+	defer rec.Close()
+	env := []string{"OTEL_TRACES_SAMPLER=traceidratio", "OTEL_TRACES_SAMPLER_ARG=0"}
+	r := Run(t, bin, env, "-endpoint", rec.Addr)
+	if r.Code != 0 {
+		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
+	}
+	if got := Tree(rec.Spans()); got != DefaultTree {
+		t.Errorf("received tree:\n%s\nwant:\n%s", got, DefaultTree)
+	}
+	for _, key := range []string{"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"} {
+		if want := key + " is set but ignored: gf's Init samples every trace"; !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, r.Stderr)
+		}
 	}
 }
 
