@@ -17,6 +17,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/propagation"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
 	"example.com/gftrace/common/waterfall"
@@ -38,9 +39,11 @@ func main() {
 	for _, id := range cfg.Users {
 		g.DumpJson(user.GetUser(ctx, id))
 	}
+	// What a gRPC call from here would carry to the next service.
+	outgoing := propagation.Inject(ctx)
 	span.End()
 
 	watch.Flush() // wait for the collector's answer, at most -timeout
 	shutdown(ctx)
-	os.Exit(report.Print(os.Stdout, cfg, picture, watch.Result()))
+	os.Exit(report.Print(os.Stdout, cfg, picture, outgoing, watch.Result()))
 }

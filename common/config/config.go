@@ -149,6 +149,14 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		cfg.Token = ""
 	}
 
+	// gf's Init passes sdktrace.WithSampler(AlwaysSample()), which the SDK
+	// applies over the sampler these variables name.
+	for _, key := range []string{"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"} {
+		if _, ok := lookup(getenv, key); ok {
+			warnings = append(warnings, key+" is set but ignored: gf's Init samples every trace")
+		}
+	}
+
 	cfg.Service = "inprocess-" + string(p)
 	if v, ok := lookup(getenv, "OTEL_SERVICE_NAME"); ok {
 		cfg.Service = v

@@ -1,15 +1,20 @@
 // Package report prints how a run ended: the picture of its trace, the trace
-// id, and one line saying how many spans reached which collector, or why not.
+// id, the trace context a call to another service would carry, and one line
+// saying how many spans reached which collector, or why not.
 package report
 
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/metadata"
+
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/propagation"
 	"example.com/gftrace/common/waterfall"
 )
 
@@ -25,13 +30,21 @@ const (
 )
 
 // Print writes the report of one run to w and returns the exit code.
-func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery.Result) int {
+// outgoing is the gRPC metadata that the root context would carry to a
+// service downstream (see package propagation).
+func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing metadata.MD, res delivery.Result) int {
 	var b strings.Builder
 	fmt.Fprintln(&b)
 	waterfall.Draw(&b, rec.Spans())
 	id := rec.TraceID()
 	if id.IsValid() {
 		fmt.Fprintf(&b, "trace id: %s\n", id)
+	}
+	if len(outgoing) > 0 {
+		fmt.Fprintf(&b, "gRPC metadata main would send downstream: %s\n", headers(outgoing))
+	}
+	if !propagation.CarriesBaggage() {
+		fmt.Fprintln(&b, "No baggage header: the propagator that gf's Init installed does not carry baggage to other services.")
 	}
 	fmt.Fprintln(&b, Summary(cfg, res))
 	fmt.Fprintf(&b, "Waited %s for the collector's answer.\n", res.Waited.Round(time.Microsecond))
@@ -57,6 +70,21 @@ func Summary(cfg config.Config, res delivery.Result) string {
 		return s + ": " + cause
 	}
 	return s + "."
+}
+
+// headers writes metadata as "key: value" pairs in key order, separated by
+// "; ".
+func headers(md metadata.MD) string {
+	keys := make([]string, 0, len(md))
+	for k := range md {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	pairs := make([]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = k + ": " + strings.Join(md[k], ", ")
+	}
+	return strings.Join(pairs, "; ")
 }
 
 // redact removes the token from text: a collector's message could echo it.

@@ -93,19 +93,20 @@ func PrintedTraceID(t testing.TB, r Result) string {
 // renders it.
 const DefaultTree = `main
   GetUser user.id=100
-    GetInfo
-    GetDetail
-    GetScores
+    GetInfo baggage.user.id=100
+    GetDetail baggage.user.id=100
+    GetScores baggage.user.id=100
   GetUser user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
-    GetInfo rpc.grpc.status_code=5 Error: user 1 not found
-    GetDetail rpc.grpc.status_code=5 Error: user 1 not found
-    GetScores rpc.grpc.status_code=5 Error: user 1 not found
+    GetInfo baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
+    GetDetail baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
+    GetScores baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
 `
 
 // Tree renders spans as an indented tree, children in start order, each
-// span with the sample's own attributes (user.id, rpc.grpc.status_code) and
-// its error status. A span whose parent is not among the spans is a root;
-// a root that has a parent id is marked "(parent <id> missing)".
+// span with the sample's own attributes (user.id, baggage.user.id,
+// rpc.grpc.status_code) and its error status. A span whose parent is not
+// among the spans is a root; a root that has a parent id is marked
+// "(parent <id> missing)".
 func Tree(spans []receiver.Span) string {
 	byID := map[string]bool{}
 	for _, s := range spans {
@@ -124,7 +125,7 @@ func Tree(spans []receiver.Span) string {
 	var walk func(s receiver.Span, depth int)
 	walk = func(s receiver.Span, depth int) {
 		b.WriteString(strings.Repeat("  ", depth) + s.Name)
-		for _, key := range []string{"user.id", "rpc.grpc.status_code"} {
+		for _, key := range []string{"user.id", "baggage.user.id", "rpc.grpc.status_code"} {
 			if v, ok := s.Attributes[key]; ok {
 				fmt.Fprintf(&b, " %s=%v", key, v)
 			}

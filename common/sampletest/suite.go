@@ -3,6 +3,7 @@ package sampletest
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,7 @@ func FreeAddr(t testing.TB) string {
 func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("delivers the exact tree", func(t *testing.T) { delivers(t, p, bin) })
 	t.Run("settings: flag over environment over default", func(t *testing.T) { settings(t, p, bin) })
+	t.Run("sampler variables are ignored", func(t *testing.T) { samplerIgnored(t, p, bin) })
 	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin) })
 	t.Run("help", func(t *testing.T) {
@@ -129,6 +131,31 @@ func delivers(t *testing.T, p config.Protocol, bin string) {
 	if strings.Contains(r.Output(), Token) {
 		t.Errorf("the token appears in the output")
 	}
+	outgoing(t, p, r, spans)
+}
+
+// outgoingPattern finds the metadata line: main's context carries no
+// baggage (GetUser sets it on its own context), so traceparent alone.
+var outgoingPattern = regexp.MustCompile(`(?m)^gRPC metadata main would send downstream: traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-01$`)
+
+// outgoing checks the printed trace context against the received trace: the
+// traceparent names main's trace and span, sampled. gf's otlphttp Init
+// installs a propagator without baggage, and the report must say so.
+func outgoing(t *testing.T, p config.Protocol, r Result, spans []receiver.Span) {
+	m := outgoingPattern.FindStringSubmatch(r.Stdout)
+	if m == nil {
+		t.Errorf("no traceparent line in the output:\n%s", r.Stdout)
+		return
+	}
+	for _, s := range spans {
+		if s.Name == "main" && (s.TraceID != m[1] || s.SpanID != m[2]) {
+			t.Errorf("traceparent names trace %s span %s; main is trace %s span %s", m[1], m[2], s.TraceID, s.SpanID)
+		}
+	}
+	const noBaggage = "No baggage header: the propagator that gf's Init installed does not carry baggage"
+	if got, want := strings.Contains(r.Stdout, noBaggage), p == config.HTTP; got != want {
+		t.Errorf("output says %q: %v, want %v:\n%s", noBaggage, got, want, r.Stdout)
+	}
 }
 
 func settings(t *testing.T, p config.Protocol, bin string) {
@@ -168,6 +195,27 @@ func settings(t *testing.T, p config.Protocol, bin string) {
 				t.Errorf("path %q, want %q", reqs[0].Path, c.wantPath)
 			}
 		})
+	}
+}
+
+// samplerIgnored runs with the environment asking the SDK to sample
+// nothing: gf's Init sets its own sampler, so every span still arrives, and
+// the program says the variables are ignored.
+func samplerIgnored(t *testing.T, p config.Protocol, bin string) {
+	rec := NewReceiver(p)
+	defer rec.Close()
+	env := []string{"OTEL_TRACES_SAMPLER=traceidratio", "OTEL_TRACES_SAMPLER_ARG=0"}
+	r := Run(t, bin, env, "-endpoint", rec.Addr)
+	if r.Code != 0 {
+		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
+	}
+	if got := Tree(rec.Spans()); got != DefaultTree {
+		t.Errorf("received tree:\n%s\nwant:\n%s", got, DefaultTree)
+	}
+	for _, key := range []string{"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"} {
+		if want := key + " is set but ignored: gf's Init samples every trace"; !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, r.Stderr)
+		}
 	}
 }
 

@@ -4,6 +4,10 @@
 //
 //	GetUser → GetInfo, GetDetail, GetScores
 //
+// GetUser also puts the user id into the trace's baggage, which travels with
+// the context (and, with a propagator, to other services); the three
+// children read it back from there and record it as baggage.user.id.
+//
 // Lookups that find nothing are traced the way a gRPC client would see them:
 // the attribute rpc.grpc.status_code (NOT_FOUND = 5, INVALID_ARGUMENT = 3)
 // and the span status Error with a message naming the id.
@@ -57,6 +61,7 @@ func GetUser(ctx context.Context, id int) User {
 	ctx, span := gtrace.NewSpan(ctx, "GetUser")
 	defer span.End()
 	span.SetAttributes(semconv.UserID(strconv.Itoa(id)))
+	ctx = gtrace.SetBaggageValue(ctx, baggageUserID, id)
 
 	if id < 1 {
 		fail(ctx, span, codes.InvalidArgument, fmt.Sprintf("invalid user id %d", id))
@@ -73,6 +78,7 @@ func GetUser(ctx context.Context, id int) User {
 func GetInfo(ctx context.Context, id int) *Info {
 	ctx, span := gtrace.NewSpan(ctx, "GetInfo")
 	defer span.End()
+	span.SetAttributes(userFromBaggage(ctx))
 
 	if id != 100 {
 		notFound(span, id)
@@ -85,6 +91,7 @@ func GetInfo(ctx context.Context, id int) *Info {
 func GetDetail(ctx context.Context, id int) *Detail {
 	ctx, span := gtrace.NewSpan(ctx, "GetDetail")
 	defer span.End()
+	span.SetAttributes(userFromBaggage(ctx))
 
 	if id != 100 {
 		notFound(span, id)
@@ -97,12 +104,24 @@ func GetDetail(ctx context.Context, id int) *Detail {
 func GetScores(ctx context.Context, id int) *Scores {
 	ctx, span := gtrace.NewSpan(ctx, "GetScores")
 	defer span.End()
+	span.SetAttributes(userFromBaggage(ctx))
 
 	if id != 100 {
 		notFound(span, id)
 		return nil
 	}
 	return &Scores{Math: 100, English: 60, Chinese: 50}
+}
+
+// baggageUserID is the baggage key of the user id: the same name as the
+// attribute on GetUser.
+const baggageUserID = "user.id"
+
+// userFromBaggage reads the user id that GetUser put into the baggage. The
+// attribute's key says where the value came from, so in Jaeger it is not
+// mistaken for the function's parameter.
+func userFromBaggage(ctx context.Context) attribute.KeyValue {
+	return attribute.String("baggage."+baggageUserID, gtrace.GetBaggageVar(ctx, baggageUserID).String())
 }
 
 // notFound marks a lookup span that found nothing for user id.
