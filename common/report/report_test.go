@@ -15,7 +15,7 @@ func TestPrint(t *testing.T) {
 	cfg := config.Config{Protocol: config.GRPC, Endpoint: "localhost:4317", Token: "s3cr3t"}
 	var out strings.Builder
 
-	code := Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Created: 9, Delivered: 9, Waited: 1500 * time.Microsecond})
+	code := Print(&out, cfg, &waterfall.Recorder{}, nil, delivery.Result{Created: 9, Delivered: 9, Waited: 1500 * time.Microsecond})
 	if code != ExitDelivered {
 		t.Errorf("all delivered: exit %d", code)
 	}
@@ -27,7 +27,7 @@ func TestPrint(t *testing.T) {
 
 	out.Reset()
 	refusal := errors.New(`traces export: rpc error: code = PermissionDenied desc = token "s3cr3t" is revoked`)
-	code = Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Created: 9, Failed: 9, Errs: []error{refusal}})
+	code = Print(&out, cfg, &waterfall.Recorder{}, nil, delivery.Result{Created: 9, Failed: 9, Errs: []error{refusal}})
 	if code != ExitNotDelivered {
 		t.Errorf("refused: exit %d", code)
 	}
