@@ -2,27 +2,34 @@ package receiver
 
 import (
 	"context"
-	"net"
 	"strings"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	_ "google.golang.org/grpc/encoding/gzip" // accept gzip-compressed exports
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
-// NewGRPC starts an OTLP/gRPC receiver on 127.0.0.1 with a free port. Like
-// httptest.NewServer it panics if it cannot listen.
-func NewGRPC() *Receiver {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic("receiver: cannot listen on 127.0.0.1: " + err.Error())
-	}
-	r := newReceiver()
+// NewGRPC starts an OTLP/gRPC receiver on 127.0.0.1 with a free port,
+// without TLS and without a token. Like httptest.NewServer it panics if it
+// cannot listen.
+func NewGRPC() *Receiver { return NewGRPCWith(Options{}) }
+
+// NewGRPCWith starts an OTLP/gRPC receiver as NewGRPC does, changed by opts.
+func NewGRPCWith(opts Options) *Receiver {
+	lis := listen()
+	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
-	srv := grpc.NewServer(grpc.StatsHandler(wireStats{}))
+	serverOpts := []grpc.ServerOption{grpc.StatsHandler(wireStats{})}
+	if opts.TLS != nil {
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
+	}
+	srv := grpc.NewServer(serverOpts...)
 	coltracepb.RegisterTraceServiceServer(srv, &traceService{r: r})
 	go srv.Serve(lis)
 	r.close = srv.Stop
@@ -39,6 +46,9 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 	header := map[string][]string{}
 	for k, v := range md {
 		header[strings.ToLower(k)] = v
+	}
+	if !s.r.tokenOK(header["authentication"]) {
+		return nil, status.Error(codes.Unauthenticated, wrongToken)
 	}
 	info, _ := ctx.Value(wireKey{}).(*wireInfo)
 	s.r.record(Request{

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
-	"net"
+	"log"
 	"net/http"
 	"strings"
 
@@ -13,17 +13,25 @@ import (
 )
 
 // NewHTTP starts an OTLP/HTTP receiver (protobuf bodies, any path) on
-// 127.0.0.1 with a free port. Like httptest.NewServer it panics if it
-// cannot listen.
-func NewHTTP() *Receiver {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic("receiver: cannot listen on 127.0.0.1: " + err.Error())
-	}
-	r := newReceiver()
+// 127.0.0.1 with a free port, without TLS and without a token. Like
+// httptest.NewServer it panics if it cannot listen.
+func NewHTTP() *Receiver { return NewHTTPWith(Options{}) }
+
+// NewHTTPWith starts an OTLP/HTTP receiver as NewHTTP does, changed by opts.
+func NewHTTPWith(opts Options) *Receiver {
+	lis := listen()
+	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
-	srv := &http.Server{Handler: http.HandlerFunc(r.serveHTTP)}
-	go srv.Serve(lis)
+	srv := &http.Server{
+		Handler:   http.HandlerFunc(r.serveHTTP),
+		TLSConfig: opts.TLS,
+		ErrorLog:  log.New(io.Discard, "", 0), // failed handshakes are the client's to report
+	}
+	if opts.TLS != nil {
+		go srv.ServeTLS(lis, "", "") // the certificates are in TLSConfig
+	} else {
+		go srv.Serve(lis)
+	}
 	r.close = func() { srv.Close() }
 	return r
 }
@@ -35,6 +43,10 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if ct := req.Header.Get("Content-Type"); ct != "application/x-protobuf" {
 		http.Error(w, "this receiver takes application/x-protobuf, not "+ct, http.StatusUnsupportedMediaType)
+		return
+	}
+	if !r.tokenOK(req.Header.Values("Authentication")) {
+		http.Error(w, wrongToken, http.StatusUnauthorized)
 		return
 	}
 	wire, err := io.ReadAll(req.Body)

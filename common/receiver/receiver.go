@@ -6,10 +6,17 @@
 // go.opentelemetry.io/proto/otlp), NewHTTP serves OTLP/HTTP with protobuf
 // bodies. Both accept gzip and remember, for each export request, its
 // headers, its compression, its size on the wire and its spans.
+//
+// NewGRPCWith and NewHTTPWith take Options, for a receiver that serves TLS
+// (as httptest.NewTLSServer does) or checks a token, as a real collector
+// may.
 package receiver
 
 import (
+	"crypto/subtle"
+	"crypto/tls"
 	"encoding/hex"
+	"net"
 	"sort"
 	"sync"
 	"time"
@@ -18,11 +25,28 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
+// Options change how a receiver serves. The zero value is a plaintext
+// receiver that takes every export, as NewGRPC and NewHTTP start.
+type Options struct {
+	// TLS, when not nil, makes the receiver serve TLS with it: its
+	// Certificates are shown to the client, and ClientAuth with ClientCAs
+	// require a client certificate (mutual TLS).
+	TLS *tls.Config
+	// Token, when not empty, is the value of the Authentication header that
+	// every export must carry; an export without it is answered
+	// Unauthenticated (gRPC) or 401 Unauthorized (HTTP) and not recorded.
+	Token string
+}
+
+// wrongToken is the refusal's message; it never repeats what was sent.
+const wrongToken = "the Authentication header is missing or wrong"
+
 // Receiver is a running OTLP collector on 127.0.0.1.
 type Receiver struct {
 	// Addr is host:port, for example 127.0.0.1:41234.
 	Addr string
 
+	opts  Options
 	close func()
 
 	mu       sync.Mutex
@@ -51,8 +75,26 @@ type Span struct {
 	Start, End                    time.Time
 }
 
-func newReceiver() *Receiver {
-	return &Receiver{arrived: make(chan struct{})}
+func newReceiver(opts Options) *Receiver {
+	return &Receiver{opts: opts, arrived: make(chan struct{})}
+}
+
+// listen takes a free port on 127.0.0.1, or panics as httptest does.
+func listen() net.Listener {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic("receiver: cannot listen on 127.0.0.1: " + err.Error())
+	}
+	return lis
+}
+
+// tokenOK tells whether an export with these Authentication values may
+// pass: any may when no token is required, else exactly the token.
+func (r *Receiver) tokenOK(values []string) bool {
+	if r.opts.Token == "" {
+		return true
+	}
+	return len(values) == 1 && subtle.ConstantTimeCompare([]byte(values[0]), []byte(r.opts.Token)) == 1
 }
 
 // record stores one request.

@@ -1,0 +1,126 @@
+// Package testcerts makes a throwaway certificate authority for a test: a
+// CA, a server certificate for 127.0.0.1 and localhost, and a client
+// certificate, all signed by that CA and written as PEM files in the test's
+// temporary directory. Nothing is committed: every test run makes new ones.
+package testcerts
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Authority is a CA with one server and one client certificate.
+type Authority struct {
+	CAFile         string // the CA certificate (PEM): what -ca takes
+	ServerCertFile string // the server certificate (PEM), for 127.0.0.1 and localhost
+	ServerKeyFile  string // its private key (PEM)
+	ClientCertFile string // the client certificate (PEM): what -cert takes
+	ClientKeyFile  string // its private key (PEM): what -key takes
+
+	pool   *x509.CertPool
+	server tls.Certificate
+}
+
+// New makes a CA and its certificates in a new temporary directory of t.
+func New(t testing.TB) *Authority {
+	t.Helper()
+	dir := t.TempDir()
+	now := time.Now()
+	caKey := newKey(t)
+	caTemplate := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "gftrace test CA"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Authority{pool: x509.NewCertPool()}
+	a.pool.AddCert(ca)
+	a.CAFile = writePEM(t, dir, "ca.pem", "CERTIFICATE", caDER)
+
+	issue := func(name string, serial int64, usage x509.ExtKeyUsage, ips []net.IP, dns []string) (certFile, keyFile string, pair tls.Certificate) {
+		key := newKey(t)
+		template := &x509.Certificate{
+			SerialNumber: big.NewInt(serial),
+			Subject:      pkix.Name{CommonName: "gftrace test " + name},
+			NotBefore:    now.Add(-time.Hour),
+			NotAfter:     now.Add(24 * time.Hour),
+			KeyUsage:     x509.KeyUsageDigitalSignature,
+			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+			IPAddresses:  ips,
+			DNSNames:     dns,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, template, ca, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		certFile = writePEM(t, dir, name+".pem", "CERTIFICATE", der)
+		keyFile = writePEM(t, dir, name+"-key.pem", "PRIVATE KEY", keyDER)
+		pair, err = tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return certFile, keyFile, pair
+	}
+	a.ServerCertFile, a.ServerKeyFile, a.server = issue("server", 2, x509.ExtKeyUsageServerAuth,
+		[]net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost"})
+	a.ClientCertFile, a.ClientKeyFile, _ = issue("client", 3, x509.ExtKeyUsageClientAuth, nil, nil)
+	return a
+}
+
+// ServerTLS is the TLS configuration of a server that shows the server
+// certificate and asks nothing of the client.
+func (a *Authority) ServerTLS() *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{a.server}}
+}
+
+// MutualTLS is the TLS configuration of a server that shows the server
+// certificate and requires a client certificate signed by this CA.
+func (a *Authority) MutualTLS() *tls.Config {
+	c := a.ServerTLS()
+	c.ClientAuth = tls.RequireAndVerifyClientCert
+	c.ClientCAs = a.pool
+	return c
+}
+
+func newKey(t testing.TB) *ecdsa.PrivateKey {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+func writePEM(t testing.TB, dir, name, blockType string, der []byte) string {
+	path := filepath.Join(dir, name)
+	data := pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der})
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
