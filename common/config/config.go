@@ -5,6 +5,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -52,16 +53,29 @@ type Config struct {
 	Endpoint string // host:port, as gf's Init functions take it
 	Path     string // URL path of the OTLP/HTTP endpoint; empty for gRPC
 	Token    string // sent as the Authentication header; never printed
-	Service  string // service.name of the spans
-	Users    []int
-	Timeout  time.Duration // the longest the program waits for the collector at the end
+	// Headers are more headers for every export, from
+	// OTEL_EXPORTER_OTLP_HEADERS (without Authentication, which is Token);
+	// their values are never printed.
+	Headers map[string]string
+	// TLS is nil for plaintext, which is how gf's Init functions dial.
+	// Otherwise the exporter uses TLS with it: RootCAs from -ca (nil: the
+	// system's roots), Certificates from -cert and -key.
+	TLS     *tls.Config
+	Service string // service.name of the spans
+	Users   []int
+	Timeout time.Duration // the longest the program waits for the collector at the end
 }
 
 // Target is where the spans go, as a user would write it: host:port for
-// gRPC, the URL for HTTP.
+// gRPC (https://host:port with TLS), the URL for HTTP.
 func (c Config) Target() string {
-	if c.Protocol == HTTP {
+	switch {
+	case c.Protocol == HTTP && c.TLS != nil:
+		return "https://" + c.Endpoint + c.Path
+	case c.Protocol == HTTP:
 		return "http://" + c.Endpoint + c.Path
+	case c.TLS != nil:
+		return "https://" + c.Endpoint
 	}
 	return c.Endpoint
 }
@@ -106,6 +120,10 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		endpoint = fs.String("endpoint", "", "")
 		path     = fs.String("path", "", "")
 		token    = fs.String("token", "", "")
+		useTLS   = fs.Bool("tls", false, "")
+		ca       = fs.String("ca", "", "")
+		cert     = fs.String("cert", "", "")
+		key      = fs.String("key", "", "")
 		service  = fs.String("service", "", "")
 		users    = fs.String("users", "100,1", "")
 		timeout  = fs.String("timeout", "5s", "")
@@ -123,9 +141,11 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	var warnings []string
 	var err error
 
-	if cfg.Endpoint, cfg.Path, err = resolveEndpoint(p, *endpoint, set["endpoint"], getenv); err != nil {
+	ep, err := resolveEndpoint(p, *endpoint, set["endpoint"], getenv)
+	if err != nil {
 		return Config{}, nil, err
 	}
+	cfg.Endpoint, cfg.Path = ep.hostPort, ep.path
 	if set["path"] {
 		if p != HTTP {
 			return Config{}, nil, errors.New("-path is for OTLP/HTTP only; a gRPC endpoint has no path")
@@ -136,17 +156,16 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		cfg.Path = *path
 	}
 
-	cfg.Token = getenv("TRACE_TOKEN")
-	if set["token"] {
-		cfg.Token = *token
+	if cfg.TLS, err = resolveTLS(tlsFlags{*useTLS, *ca, *cert, *key, set, ep, getenv}); err != nil {
+		return Config{}, nil, err
 	}
-	if p == HTTP && cfg.Token != "" {
-		// gf's otlphttp.Init takes no headers, so a token could not be sent.
-		if set["token"] {
-			return Config{}, nil, errors.New("-token is not supported by the HTTP exporter: gf's otlphttp.Init cannot send headers; use inprocess-grpc to send a token")
+	if cfg.Token, cfg.Headers, err = resolveHeaders(*token, set["token"], getenv); err != nil {
+		return Config{}, nil, err
+	}
+	if host, _, _ := net.SplitHostPort(cfg.Endpoint); cfg.TLS == nil && !isLoopback(host) {
+		if w := secretsInPlaintext(cfg); w != "" {
+			warnings = append(warnings, w)
 		}
-		warnings = append(warnings, "TRACE_TOKEN is set but not sent: gf's otlphttp.Init cannot send headers")
-		cfg.Token = ""
 	}
 
 	// gf's Init passes sdktrace.WithSampler(AlwaysSample()), which the SDK
@@ -193,9 +212,16 @@ func ParseUsers(s string) ([]int, error) {
 	return ids, nil
 }
 
+// endpoint is where the spans go, as resolveEndpoint found it.
+type endpoint struct {
+	hostPort, path string
+	scheme         string // "http", "https", or "" for host:port
+	raw, source    string // as given, and where: -endpoint, a variable, or default
+}
+
 // resolveEndpoint picks the endpoint from the flag, the environment or the
 // default, and splits it into host:port and (for HTTP) the URL path.
-func resolveEndpoint(p Protocol, flagValue string, flagSet bool, getenv func(string) string) (hostPort, path string, err error) {
+func resolveEndpoint(p Protocol, flagValue string, flagSet bool, getenv func(string) string) (endpoint, error) {
 	source, raw := "-endpoint", flagValue
 	// The signal-specific variable is a full URL; the generic one is a base
 	// URL to which OTLP/HTTP appends /v1/traces (OpenTelemetry's rules).
@@ -214,17 +240,17 @@ func resolveEndpoint(p Protocol, flagValue string, flagSet bool, getenv func(str
 	for _, key := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
 		if v, ok := lookup(getenv, key); ok && key != source {
 			if _, _, err := ParseEndpoint(v); err != nil {
-				return "", "", fmt.Errorf("invalid %s %q: %v", key, v, err)
+				return endpoint{}, fmt.Errorf("invalid %s %q: %v", key, v, err)
 			}
 		}
 	}
-	hostPort, path, err = ParseEndpoint(raw)
+	hostPort, path, err := ParseEndpoint(raw)
 	if err != nil {
-		return "", "", fmt.Errorf("invalid %s %q: %v", source, raw, err)
+		return endpoint{}, fmt.Errorf("invalid %s %q: %v", source, raw, err)
 	}
 	switch {
 	case p == GRPC && path != "" && path != "/":
-		return "", "", fmt.Errorf("invalid %s %q: a gRPC endpoint has no path", source, raw)
+		return endpoint{}, fmt.Errorf("invalid %s %q: a gRPC endpoint has no path", source, raw)
 	case p == GRPC:
 		path = ""
 	case generic:
@@ -232,11 +258,21 @@ func resolveEndpoint(p Protocol, flagValue string, flagSet bool, getenv func(str
 	case path == "" || path == "/":
 		path = DefaultPath
 	}
-	return hostPort, path, nil
+	return endpoint{hostPort: hostPort, path: path, scheme: scheme(raw), raw: raw, source: source}, nil
 }
 
-// ParseEndpoint accepts host:port or http://host:port[/path] and returns
-// host:port and the path.
+// scheme returns the scheme of an endpoint that ParseEndpoint accepted:
+// "http", "https", or "" for host:port.
+func scheme(raw string) string {
+	if !strings.Contains(raw, "://") {
+		return ""
+	}
+	u, _ := url.Parse(raw)
+	return u.Scheme // url.Parse gives it in lower case
+}
+
+// ParseEndpoint accepts host:port or http(s)://host:port[/path] and returns
+// host:port and the path. https:// means TLS (see Config.TLS).
 func ParseEndpoint(raw string) (hostPort, path string, err error) {
 	if strings.Contains(raw, "://") {
 		u, err := url.Parse(raw)
@@ -244,8 +280,8 @@ func ParseEndpoint(raw string) (hostPort, path string, err error) {
 			return "", "", errors.New("not a URL")
 		}
 		switch {
-		case u.Scheme != "http":
-			return "", "", fmt.Errorf("scheme %q is not supported; use http:// or host:port", u.Scheme)
+		case u.Scheme != "http" && u.Scheme != "https":
+			return "", "", fmt.Errorf("scheme %q is not supported; use http://, https:// or host:port", u.Scheme)
 		case u.User != nil:
 			return "", "", errors.New("a URL with user info is not accepted; pass the token with -token")
 		case u.RawQuery != "" || u.Fragment != "":
@@ -255,7 +291,7 @@ func ParseEndpoint(raw string) (hostPort, path string, err error) {
 	}
 	host, port, err := net.SplitHostPort(raw)
 	if err != nil {
-		return "", "", errors.New("want host:port or http://host:port/path")
+		return "", "", errors.New("want host:port or http(s)://host:port/path")
 	}
 	if host == "" {
 		return "", "", errors.New("the host is missing")
@@ -274,26 +310,47 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 
 // Usage prints the flags with their environment variables and defaults.
 func Usage(w io.Writer, p Protocol) {
-	fmt.Fprintf(w, `Usage: inprocess-%s [flags]
+	name := "inprocess-" + string(p)
+	fmt.Fprintf(w, `Usage: %s [flags]
 
 Runs the sample's span tree (main → GetUser → GetInfo, GetDetail, GetScores)
 for each user and exports it over %s. A flag wins over the environment, the
-environment over the default.
+environment over the default; OTEL_EXPORTER_OTLP_TRACES_X wins over
+OTEL_EXPORTER_OTLP_X.
 
   flag       environment                           default
   -endpoint  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,   %s
-             then OTEL_EXPORTER_OTLP_ENDPOINT      (host:port or http://host:port/path)
-`, p, p, p.DefaultEndpoint())
+             then OTEL_EXPORTER_OTLP_ENDPOINT      (host:port or http(s)://host:port/path)
+`, name, p, p.DefaultEndpoint())
 	if p == HTTP {
 		fmt.Fprintf(w, "  -path      (the endpoint URL's path)             %s\n", DefaultPath)
-		fmt.Fprintf(w, "  -token     not supported: gf's otlphttp.Init cannot send headers (TRACE_TOKEN is not sent)\n")
-	} else {
-		fmt.Fprintf(w, "  -token     TRACE_TOKEN                           (empty; sent as the Authentication header)\n")
 	}
-	fmt.Fprintf(w, `  -service   OTEL_SERVICE_NAME                     inprocess-%s
+	fmt.Fprintf(w, `  -token     TRACE_TOKEN, then the Authentication  (none; sent as the Authentication header)
+             entry of OTEL_EXPORTER_OTLP_HEADERS
+  -tls       OTEL_EXPORTER_OTLP_INSECURE=false     off    (TLS with the system's roots;
+                                                          an https:// endpoint turns it on too)
+  -ca        OTEL_EXPORTER_OTLP_CERTIFICATE        (none; PEM file of the CA that signed
+                                                          the collector's certificate; turns TLS on)
+  -cert      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE (none; PEM client certificate for mutual TLS)
+  -key       OTEL_EXPORTER_OTLP_CLIENT_KEY         (none; PEM private key of -cert)
+             OTEL_EXPORTER_OTLP_HEADERS            (none; more headers: name=value,name=value)
+  -service   OTEL_SERVICE_NAME                     %s
   -users                                           100,1  (user ids; 100 exists, 1 does not)
   -timeout                                         5s     (the longest to wait for the collector at the end)
 
+%s
 Exit codes: 0 every span reached the collector, 1 not every span did, 2 bad input.
-`, p)
+`, name, whichInit[p])
+}
+
+// whichInit tells the user which code exports, and why (see package pipeline).
+var whichInit = map[Protocol]string{
+	GRPC: `gf's otlpgrpc.Init exports in plaintext. With TLS or OTEL_EXPORTER_OTLP_HEADERS,
+package pipeline builds the same exporter with them: gf's Init always dials
+without TLS and sends only the token.
+`,
+	HTTP: `gf's otlphttp.Init exports in plaintext. With TLS, a token or
+OTEL_EXPORTER_OTLP_HEADERS, package pipeline builds the same exporter with
+them: gf's Init always uses plain HTTP and sends no headers.
+`,
 }

@@ -1,0 +1,199 @@
+package config
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+)
+
+// setting is one value as given, with where it came from (a flag or an
+// environment variable), so that an error can name it.
+type setting struct {
+	value, source string
+}
+
+// pick returns the flag when it was set, else the first of the
+// environment variables that is set, else an empty setting.
+func pick(flagName, flagValue string, flagSet bool, getenv func(string) string, keys ...string) setting {
+	if flagSet {
+		return setting{flagValue, flagName}
+	}
+	return fromEnv(getenv, keys...)
+}
+
+// fromEnv returns the first of the environment variables that is set.
+func fromEnv(getenv func(string) string, keys ...string) setting {
+	for _, key := range keys {
+		if v, ok := lookup(getenv, key); ok {
+			return setting{v, key}
+		}
+	}
+	return setting{}
+}
+
+// otlpKeys names an OpenTelemetry exporter variable, the traces-specific
+// one first because it wins: otlpKeys("CERTIFICATE") is
+// OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE, OTEL_EXPORTER_OTLP_CERTIFICATE.
+func otlpKeys(name string) []string {
+	return []string{"OTEL_EXPORTER_OTLP_TRACES_" + name, "OTEL_EXPORTER_OTLP_" + name}
+}
+
+// tlsFlags are the values of -tls, -ca, -cert and -key, with what
+// resolveTLS needs besides.
+type tlsFlags struct {
+	tls           bool
+	ca, cert, key string
+	set           map[string]bool // which flags were given
+	endpoint      endpoint
+	getenv        func(string) string
+}
+
+// resolveTLS decides whether the exporter uses TLS, and with which
+// certificates; nil means plaintext, as gf's Init functions dial.
+//
+// The endpoint's scheme decides when it has one (https:// or http://);
+// without one, -tls (or OTEL_EXPORTER_OTLP_INSECURE=false) turns TLS on
+// with the system's roots, and a CA or a client certificate turns it on
+// too. Files given while TLS is off, or a -tls that contradicts the
+// scheme, are bad input rather than silently ignored.
+func resolveTLS(f tlsFlags) (*tls.Config, error) {
+	ca := pick("-ca", f.ca, f.set["ca"], f.getenv, otlpKeys("CERTIFICATE")...)
+	cert := pick("-cert", f.cert, f.set["cert"], f.getenv, otlpKeys("CLIENT_CERTIFICATE")...)
+	key := pick("-key", f.key, f.set["key"], f.getenv, otlpKeys("CLIENT_KEY")...)
+
+	// The exporter reads these variables too, so a bad one is bad input
+	// even when a flag or the scheme overrides it.
+	insecure := fromEnv(f.getenv, otlpKeys("INSECURE")...)
+	for _, k := range otlpKeys("INSECURE") {
+		if v, ok := lookup(f.getenv, k); ok && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+			return nil, fmt.Errorf("invalid %s %q: want true or false", k, v)
+		}
+	}
+	for _, name := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
+		for _, k := range otlpKeys(name) {
+			if v, ok := lookup(f.getenv, k); ok {
+				if err := checkPEMFile(setting{v, k}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+
+	scheme := f.endpoint.scheme
+	var on bool
+	var offBecause string
+	switch {
+	case f.set["tls"] && f.tls && scheme == "http":
+		return nil, fmt.Errorf("-tls asks for TLS, but %s %q says http://; use https:// or host:port", f.endpoint.source, f.endpoint.raw)
+	case f.set["tls"] && !f.tls && scheme == "https":
+		return nil, fmt.Errorf("-tls=false asks for plaintext, but %s %q says https://; use http:// or host:port", f.endpoint.source, f.endpoint.raw)
+	case scheme == "https":
+		on = true
+	case scheme == "http":
+		offBecause = fmt.Sprintf("%s %q says http://", f.endpoint.source, f.endpoint.raw)
+	case f.set["tls"]:
+		on, offBecause = f.tls, "-tls=false"
+	case insecure.value != "":
+		on = strings.EqualFold(insecure.value, "false")
+		offBecause = insecure.source + "=" + insecure.value
+	default:
+		on = ca.value != "" || cert.value != "" || key.value != ""
+	}
+	if !on {
+		for _, s := range []setting{ca, cert, key} {
+			if s.value != "" {
+				return nil, fmt.Errorf("%s is for TLS, but %s turns TLS off", s.source, offBecause)
+			}
+		}
+		return nil, nil
+	}
+
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ca.value != "" {
+		pool, err := loadCA(ca)
+		if err != nil {
+			return nil, err
+		}
+		c.RootCAs = pool
+	}
+	switch {
+	case cert.value != "" && key.value == "":
+		return nil, fmt.Errorf("%s %q needs its private key: give it with -key FILE", cert.source, cert.value)
+	case key.value != "" && cert.value == "":
+		return nil, fmt.Errorf("%s %q needs its certificate: give it with -cert FILE", key.source, key.value)
+	case cert.value != "":
+		pair, err := loadKeyPair(cert, key)
+		if err != nil {
+			return nil, err
+		}
+		c.Certificates = []tls.Certificate{pair}
+	}
+	return c, nil
+}
+
+// checkPEMFile tells whether the file exists and holds a PEM block.
+func checkPEMFile(s setting) error {
+	data, err := os.ReadFile(s.value)
+	if err != nil {
+		return fmt.Errorf("invalid %s %q: %v", s.source, s.value, plainFileError(err))
+	}
+	if block, _ := pem.Decode(data); block == nil {
+		return fmt.Errorf("invalid %s %q: the file is not PEM", s.source, s.value)
+	}
+	return nil
+}
+
+// loadCA reads a PEM file of one or more CA certificates.
+func loadCA(s setting) (*x509.CertPool, error) {
+	if err := checkPEMFile(s); err != nil {
+		return nil, err
+	}
+	data, _ := os.ReadFile(s.value)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("invalid %s %q: the file holds no PEM certificate", s.source, s.value)
+	}
+	return pool, nil
+}
+
+// loadKeyPair reads a client certificate and its private key.
+func loadKeyPair(cert, key setting) (tls.Certificate, error) {
+	for _, s := range []setting{cert, key} {
+		if err := checkPEMFile(s); err != nil {
+			return tls.Certificate{}, err
+		}
+	}
+	pair, err := tls.LoadX509KeyPair(cert.value, key.value)
+	if err != nil {
+		// The error may quote the files' contents, which are secret: say
+		// what is wrong in our own words.
+		return tls.Certificate{}, fmt.Errorf("invalid %s %q with %s %q: not a certificate and its matching private key", cert.source, cert.value, key.source, key.value)
+	}
+	return pair, nil
+}
+
+// plainFileError drops the path that os errors repeat.
+func plainFileError(err error) error {
+	var pathErr *os.PathError
+	if errors.As(err, &pathErr) {
+		if errors.Is(err, os.ErrNotExist) {
+			return errors.New("no such file")
+		}
+		return pathErr.Err
+	}
+	return err
+}
+
+// isLoopback tells whether host (a name or an IP) is this machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
