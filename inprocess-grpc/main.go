@@ -17,6 +17,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/pipeline"
 	"example.com/gftrace/common/propagation"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
@@ -28,7 +29,15 @@ func main() {
 
 	// Count what the SDK delivers and drops; this must come before Init.
 	watch := delivery.Watch(cfg.Timeout)
-	shutdown, err := otlpgrpc.Init(cfg.Service, cfg.Endpoint, cfg.Token)
+	// gf's Init exports in plaintext. For TLS or headers it cannot send,
+	// package pipeline builds the same pipeline with them (see the README).
+	var shutdown func(context.Context)
+	var err error
+	if pipeline.Needed(cfg) {
+		shutdown, err = pipeline.GRPC(cfg)
+	} else {
+		shutdown, err = otlpgrpc.Init(cfg.Service, cfg.Endpoint, cfg.Token)
+	}
 	if err != nil {
 		g.Log().Fatal(context.Background(), err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/pipeline"
 	"example.com/gftrace/common/propagation"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
@@ -28,7 +29,15 @@ func main() {
 
 	// Count what the SDK delivers and drops; this must come before Init.
 	watch := delivery.Watch(cfg.Timeout)
-	shutdown, err := otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path)
+	// gf's Init exports in plaintext. For TLS or headers it cannot send,
+	// package pipeline builds the same pipeline with them (see the README).
+	var shutdown func()
+	var err error
+	if pipeline.Needed(cfg) {
+		shutdown, err = pipeline.HTTP(cfg)
+	} else {
+		shutdown, err = otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path)
+	}
 	if err != nil {
 		g.Log().Fatal(context.Background(), err)
 	}
