@@ -20,11 +20,19 @@ var httpRefusal = regexp.MustCompile(`failed to send to \S+: (\d{3} [^(]*?)\s*\(
 var partialSuccess = regexp.MustCompile(`OTLP partial success: (.*) \((\d+) spans rejected\)`)
 
 // Cause says in plain words why spans did not reach the collector at
-// endpoint, or "" when they all did. The most telling error wins: a refusal
-// by the collector, then a refused connection, then the exporter's last error.
+// endpoint, or "" when they all did. endpoint is as config.Config.Target
+// gives it: https:// in front means this program spoke TLS. The most
+// telling error wins: a TLS problem, a refusal by the collector, a refused
+// connection, then the exporter's last error.
 func (r Result) Cause(endpoint string) string {
 	if r.OK() {
 		return ""
+	}
+	secure := strings.HasPrefix(endpoint, "https://")
+	for _, err := range r.Errs {
+		if s, ok := connectionProblem(err.Error(), endpoint, secure); ok {
+			return s
+		}
 	}
 	for _, err := range r.Errs {
 		if s, ok := refusal(err); ok {
@@ -61,6 +69,9 @@ func refusal(err error) (string, bool) {
 		return fmt.Sprintf("the collector rejected %s spans: %s", m[2], m[1]), true
 	}
 	if m := httpRefusal.FindStringSubmatch(msg); m != nil {
+		if strings.HasPrefix(m[1], "401 ") {
+			return tokenRefused(m[1], m[2]), true
+		}
 		return fmt.Sprintf("the collector refused the spans: %s (%s)", m[1], m[2]), true
 	}
 	var withStatus interface{ GRPCStatus() *status.Status }
@@ -68,9 +79,17 @@ func refusal(err error) (string, bool) {
 		s := withStatus.GRPCStatus()
 		switch s.Code() {
 		case codes.OK, codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unknown:
+		case codes.Unauthenticated:
+			return tokenRefused(s.Code().String(), s.Message()), true
 		default:
 			return fmt.Sprintf("the collector refused the spans: %s (%s)", s.Code(), s.Message()), true
 		}
 	}
 	return "", false
+}
+
+// tokenRefused names the collector's refusal of the token (gRPC
+// Unauthenticated, HTTP 401) as such.
+func tokenRefused(status, message string) string {
+	return fmt.Sprintf("the collector refused the token: %s (%s); give the right one with -token or TRACE_TOKEN", status, message)
 }

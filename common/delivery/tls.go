@@ -1,0 +1,55 @@
+package delivery
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// certProblem finds the reason crypto/tls gives when it does not trust the
+// server's certificate: "tls: failed to verify certificate: x509: ...".
+var certProblem = regexp.MustCompile(`tls: failed to verify certificate: (x509: [^"]*)`)
+
+// connectionProblem says in plain words what went wrong between this
+// program and the collector before any answer: a certificate that is not
+// trusted, a client certificate the collector wants or refuses, or one side
+// speaking TLS and the other plaintext. secure tells whether this program
+// spoke TLS.
+func connectionProblem(msg, endpoint string, secure bool) (string, bool) {
+	if m := certProblem.FindStringSubmatch(msg); m != nil {
+		reason := m[1]
+		switch {
+		case strings.Contains(reason, "signed by unknown authority"):
+			return fmt.Sprintf("the certificate of the collector at %s is not trusted: no trusted root signed it (%s); give the CA that did with -ca FILE", endpoint, firstClause(reason)), true
+		case strings.Contains(reason, "is valid for"):
+			return fmt.Sprintf("the certificate of the collector at %s is for other names (%s); use one of those in the endpoint", endpoint, reason), true
+		}
+		return fmt.Sprintf("the certificate of the collector at %s is not trusted (%s)", endpoint, reason), true
+	}
+	hungUp := strings.Contains(msg, "error reading server preface: EOF") || strings.Contains(msg, "connection reset by peer") ||
+		strings.Contains(msg, "broken pipe") || strings.HasSuffix(msg, ": EOF")
+	switch {
+	case strings.Contains(msg, "tls: certificate required"):
+		return fmt.Sprintf("the collector at %s requires a client certificate (mutual TLS): give one with -cert FILE -key FILE", endpoint), true
+	case strings.Contains(msg, "remote error: tls: unknown certificate authority"), strings.Contains(msg, "remote error: tls: bad certificate"):
+		return fmt.Sprintf("the collector at %s does not trust the client certificate of -cert: it wants one signed by a CA it trusts", endpoint), true
+	case secure && (strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "server gave HTTP response to HTTPS client")):
+		return fmt.Sprintf("this program spoke TLS, but the collector at %s answered in plaintext: drop -tls and -ca, or use the collector's TLS port", endpoint), true
+	case secure && hungUp:
+		// With TLS 1.3 the server checks the client certificate after the
+		// client's handshake is done, so a refusal often arrives as a
+		// closed connection rather than as the server's alert.
+		return fmt.Sprintf("the collector at %s hung up after the TLS handshake: it probably wants a client certificate that it trusts (mutual TLS); give one with -cert FILE -key FILE", endpoint), true
+	case !secure && (hungUp || strings.Contains(msg, "Client sent an HTTP request to an HTTPS server")):
+		return fmt.Sprintf("this program spoke plaintext, and the collector at %s hung up without an answer, as a TLS server does: if it expects TLS, use -tls, -ca FILE or an https:// endpoint", endpoint), true
+	}
+	return "", false
+}
+
+// firstClause drops crypto/x509's "(possibly because of ...)" details.
+func firstClause(s string) string {
+	if i := strings.Index(s, " (possibly"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
