@@ -12,7 +12,3 @@ import (
 func TestSample(t *testing.T) {
 	sampletest.Suite(t, config.HTTP, sampletest.Build(t, "."))
 }
-
-func TestTokenFromEnvironmentIsNotSent(t *testing.T) {
-	sampletest.HTTPTokenFromEnvironment(t, sampletest.Build(t, "."))
-}

@@ -56,11 +56,12 @@ type tlsFlags struct {
 // resolveTLS decides whether the exporter uses TLS, and with which
 // certificates; nil means plaintext, as gf's Init functions dial.
 //
-// The endpoint's scheme decides when it has one (https:// or http://);
-// without one, -tls (or OTEL_EXPORTER_OTLP_INSECURE=false) turns TLS on
-// with the system's roots, and a CA or a client certificate turns it on
-// too. Files given while TLS is off, or a -tls that contradicts the
-// scheme, are bad input rather than silently ignored.
+// The endpoint's scheme decides when it has one (https:// or http://).
+// Without one, -tls turns TLS on with the system's roots, and so does a CA
+// or a client certificate (with that CA, that certificate); the variables
+// are the flags' defaults, OTEL_EXPORTER_OTLP_INSECURE=false standing for
+// -tls. A certificate file given while TLS is off, or a -tls that
+// contradicts the scheme, is bad input rather than silently ignored.
 func resolveTLS(f tlsFlags) (*tls.Config, error) {
 	ca := pick("-ca", f.ca, f.set["ca"], f.getenv, otlpKeys("CERTIFICATE")...)
 	cert := pick("-cert", f.cert, f.set["cert"], f.getenv, otlpKeys("CLIENT_CERTIFICATE")...)
@@ -98,6 +99,8 @@ func resolveTLS(f tlsFlags) (*tls.Config, error) {
 		offBecause = fmt.Sprintf("%s %q says http://", f.endpoint.source, f.endpoint.raw)
 	case f.set["tls"]:
 		on, offBecause = f.tls, "-tls=false"
+	case f.set["ca"] || f.set["cert"] || f.set["key"]:
+		on = true // a flag wins over OTEL_EXPORTER_OTLP_INSECURE
 	case insecure.value != "":
 		on = strings.EqualFold(insecure.value, "false")
 		offBecause = insecure.source + "=" + insecure.value

@@ -3,6 +3,8 @@ package sampletest
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/common/testcerts"
 )
 
 // Token is a recognisable secret: it must reach the collector's
@@ -32,10 +35,16 @@ const User100 = `{
 
 // NewReceiver starts the in-process receiver for protocol p.
 func NewReceiver(p config.Protocol) *receiver.Receiver {
+	return NewReceiverWith(p, receiver.Options{})
+}
+
+// NewReceiverWith starts the in-process receiver for protocol p with opts
+// (TLS, a required token).
+func NewReceiverWith(p config.Protocol, opts receiver.Options) *receiver.Receiver {
 	if p == config.GRPC {
-		return receiver.NewGRPC()
+		return receiver.NewGRPCWith(opts)
 	}
-	return receiver.NewHTTP()
+	return receiver.NewHTTPWith(opts)
 }
 
 // FreeAddr returns a 127.0.0.1 address where nothing listens.
@@ -59,9 +68,12 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("sampler variables are ignored", func(t *testing.T) { samplerIgnored(t, p, bin) })
 	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin) })
+	t.Run("TLS and token", func(t *testing.T) { tlsAndToken(t, p, bin) })
 	t.Run("help", func(t *testing.T) {
 		r := Run(t, bin, nil, "-h")
-		for _, want := range []string{"-endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "-token", "TRACE_TOKEN", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint()} {
+		for _, want := range []string{"-endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "-token", "TRACE_TOKEN",
+			"-tls", "-ca", "-cert", "-key", "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_CERTIFICATE",
+			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_HEADERS", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint()} {
 			if !strings.Contains(r.Stdout, want) {
 				t.Errorf("-h does not mention %q:\n%s", want, r.Stdout)
 			}
@@ -241,6 +253,12 @@ func noCollector(t *testing.T, p config.Protocol, bin string) {
 func badInput(t *testing.T, p config.Protocol, bin string) {
 	rec := NewReceiver(p)
 	defer rec.Close()
+	ca := testcerts.New(t)
+	missing := filepath.Join(t.TempDir(), "missing.pem")
+	notPEM := filepath.Join(t.TempDir(), "ca.txt")
+	if err := os.WriteFile(notPEM, []byte("not PEM\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args []string
 		env  []string
@@ -258,13 +276,19 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 		{args: []string{"-service", ""}, want: "service name"},
 		{args: []string{"extra"}, want: "extra"},
 		{env: []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://x:y"}, want: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
-	}
-	if p == config.HTTP {
-		cases = append(cases, struct {
-			args []string
-			env  []string
-			want string
-		}{args: []string{"-token", Token}, want: "-token"})
+		// TLS files: missing or not PEM, named; the token is never printed.
+		{args: []string{"-ca", missing, "-token", Token}, want: missing},
+		{args: []string{"-ca", notPEM, "-token", Token}, want: notPEM},
+		{args: []string{"-ca", ca.CAFile, "-cert", ca.ClientCertFile}, want: "-key"},
+		{args: []string{"-ca", ca.CAFile, "-cert", notPEM, "-key", ca.ClientKeyFile}, want: notPEM},
+		{args: []string{"-ca", ca.CAFile, "-cert", ca.ClientCertFile, "-key", missing}, want: missing},
+		{env: []string{"OTEL_EXPORTER_OTLP_CERTIFICATE=" + missing}, want: "OTEL_EXPORTER_OTLP_CERTIFICATE"},
+		{env: []string{"OTEL_EXPORTER_OTLP_CLIENT_KEY=" + notPEM}, want: "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
+		{env: []string{"OTEL_EXPORTER_OTLP_INSECURE=maybe"}, want: "OTEL_EXPORTER_OTLP_INSECURE"},
+		{env: []string{"OTEL_EXPORTER_OTLP_HEADERS=Authentication=" + Token + ",broken"}, want: "OTEL_EXPORTER_OTLP_HEADERS"},
+		{args: []string{"-endpoint", "http://" + rec.Addr, "-tls"}, want: "-tls"},
+		{args: []string{"-endpoint", "http://" + rec.Addr, "-ca", ca.CAFile}, want: "-ca"},
+		{args: []string{"-token", Token + "\n"}, want: "-token"},
 	}
 	for _, c := range cases {
 		args := append([]string{"-endpoint", rec.Addr}, c.args...)
@@ -279,27 +303,5 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 	}
 	if n := len(rec.Requests()); n != 0 {
 		t.Errorf("bad input still sent %d export requests", n)
-	}
-}
-
-// HTTPTokenFromEnvironment checks that the HTTP main, which cannot send a
-// token, warns about TRACE_TOKEN instead of silently ignoring it.
-func HTTPTokenFromEnvironment(t *testing.T, bin string) {
-	rec := receiver.NewHTTP()
-	defer rec.Close()
-	r := Run(t, bin, []string{"TRACE_TOKEN=" + Token}, "-endpoint", rec.Addr)
-	if r.Code != 0 {
-		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
-	}
-	if !strings.Contains(r.Stderr, "TRACE_TOKEN is set but not sent") {
-		t.Errorf("no warning about TRACE_TOKEN on stderr:\n%s", r.Stderr)
-	}
-	if strings.Contains(r.Output(), Token) {
-		t.Errorf("the token appears in the output")
-	}
-	for _, req := range rec.Requests() {
-		if _, ok := req.Header["authentication"]; ok {
-			t.Errorf("an Authentication header was sent")
-		}
 	}
 }
