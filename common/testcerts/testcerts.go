@@ -36,17 +36,10 @@ type Authority struct {
 func New(t testing.TB) *Authority {
 	t.Helper()
 	dir := t.TempDir()
-	now := time.Now()
 	caKey := newKey(t)
-	caTemplate := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "gftrace test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
+	caTemplate := template(1, "CA")
+	caTemplate.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
+	caTemplate.BasicConstraintsValid, caTemplate.IsCA = true, true
 	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
 	if err != nil {
 		t.Fatal(err)
@@ -61,17 +54,11 @@ func New(t testing.TB) *Authority {
 
 	issue := func(name string, serial int64, usage x509.ExtKeyUsage, ips []net.IP, dns []string) (certFile, keyFile string, pair tls.Certificate) {
 		key := newKey(t)
-		template := &x509.Certificate{
-			SerialNumber: big.NewInt(serial),
-			Subject:      pkix.Name{CommonName: "gftrace test " + name},
-			NotBefore:    now.Add(-time.Hour),
-			NotAfter:     now.Add(24 * time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-			IPAddresses:  ips,
-			DNSNames:     dns,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, template, ca, &key.PublicKey, caKey)
+		leaf := template(serial, name)
+		leaf.KeyUsage = x509.KeyUsageDigitalSignature
+		leaf.ExtKeyUsage = []x509.ExtKeyUsage{usage}
+		leaf.IPAddresses, leaf.DNSNames = ips, dns
+		der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,6 +93,17 @@ func (a *Authority) MutualTLS() *tls.Config {
 	c.ClientAuth = tls.RequireAndVerifyClientCert
 	c.ClientCAs = a.pool
 	return c
+}
+
+// template is a certificate valid from an hour ago for a day.
+func template(serial int64, name string) *x509.Certificate {
+	now := time.Now()
+	return &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: "gftrace test " + name},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+	}
 }
 
 func newKey(t testing.TB) *ecdsa.PrivateKey {
