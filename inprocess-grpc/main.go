@@ -1,5 +1,6 @@
 // Command inprocess-grpc traces a call tree in one process and exports the
-// spans over OTLP/gRPC with GoFrame's otlpgrpc package:
+// spans over OTLP/gRPC with GoFrame's otlpgrpc package or, for TLS,
+// with the same pipeline built by package pipeline:
 //
 //	main → GetUser(id) → GetInfo, GetDetail, GetScores
 //
@@ -27,8 +28,10 @@ import (
 func main() {
 	cfg := config.Load(config.GRPC) // flags and environment; bad input exits 2
 
-	// Count what the SDK delivers and drops; this must come before Init.
+	// Count what the SDK delivers and drops; this must come before the
+	// exporter is built.
 	watch := delivery.Watch(cfg.Timeout)
+
 	// gf's Init exports in plaintext. For TLS or headers it cannot send,
 	// package pipeline builds the same pipeline with them (see the README).
 	var shutdown func(context.Context)
