@@ -139,7 +139,6 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 
 	cfg := Config{Protocol: p}
 	var warnings []string
-	var err error
 
 	ep, err := resolveEndpoint(p, *endpoint, set["endpoint"], getenv)
 	if err != nil {
@@ -162,10 +161,8 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	if cfg.Token, cfg.Headers, err = resolveHeaders(*token, set["token"], getenv); err != nil {
 		return Config{}, nil, err
 	}
-	if host, _, _ := net.SplitHostPort(cfg.Endpoint); cfg.TLS == nil && !isLoopback(host) {
-		if w := secretsInPlaintext(cfg); w != "" {
-			warnings = append(warnings, w)
-		}
+	if w := secretsInPlaintext(cfg); w != "" {
+		warnings = append(warnings, w)
 	}
 
 	// gf's Init passes sdktrace.WithSampler(AlwaysSample()), which the SDK

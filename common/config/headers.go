@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -103,8 +104,11 @@ func resolveHeaders(flagToken string, flagSet bool, getenv func(string) string) 
 }
 
 // secretsInPlaintext warns when the token or the headers would travel
-// without TLS, or returns "".
+// without TLS to another machine, or returns "".
 func secretsInPlaintext(c Config) string {
+	if host, _, _ := net.SplitHostPort(c.Endpoint); c.TLS != nil || isLoopback(host) {
+		return ""
+	}
 	what := "the token is"
 	switch {
 	case c.Token != "" && len(c.Headers) > 0:
@@ -115,4 +119,13 @@ func secretsInPlaintext(c Config) string {
 		return ""
 	}
 	return fmt.Sprintf("%s sent in plaintext to %s (no TLS), readable by anyone on the way; use -tls or -ca FILE", what, c.Endpoint)
+}
+
+// isLoopback tells whether host (a name or an IP) is this machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

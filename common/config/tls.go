@@ -6,7 +6,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 )
@@ -190,13 +189,4 @@ func plainFileError(err error) error {
 		return pathErr.Err
 	}
 	return err
-}
-
-// isLoopback tells whether host (a name or an IP) is this machine.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
