@@ -61,6 +61,19 @@ func (r Result) Cause(endpoint string) string {
 	return fmt.Sprintf("the collector at %s did not confirm %d spans within %s", endpoint, r.Lost(), r.Timeout)
 }
 
+// Answered tells whether a collector was there and said something, if only
+// in a TLS handshake: then the cause is not that nothing runs there.
+func (r Result) Answered() bool {
+	for _, err := range r.Errs {
+		_, refused := refusal(err)
+		_, tlsProblem := connectionProblem(err.Error(), "", true)
+		if refused || tlsProblem {
+			return true
+		}
+	}
+	return false
+}
+
 // refusal recognises an answer of the collector that says no: a gRPC status
 // other than the transient ones, an HTTP error status, or a partial success.
 func refusal(err error) (string, bool) {

@@ -54,7 +54,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing met
 		if cfg.IsDefaultEndpoint() && id.IsValid() {
 			fmt.Fprintf(&b, "View it in Jaeger: %s%s\n", JaegerURL, id)
 		}
-	} else {
+	} else if !res.Answered() {
 		fmt.Fprintln(&b, "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README).")
 	}
 	io.WriteString(w, redact(b.String(), cfg.Token))

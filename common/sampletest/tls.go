@@ -193,6 +193,10 @@ func fails(t *testing.T, bin string, rec *receiver.Receiver, r run, target strin
 	if n := rec.SpanCount() - before; n != 0 {
 		t.Errorf("%d spans arrived; want none", n)
 	}
+	// A collector answered, so the hint to start one would mislead.
+	if strings.Contains(res.Stdout, "Is a collector running there?") {
+		t.Errorf("the output asks whether a collector runs, though one answered:\n%s", res.Stdout)
+	}
 	if strings.Contains(res.Output(), Token) {
 		t.Errorf("the token appears in the output")
 	}
