@@ -1,4 +1,4 @@
-package config_test
+package config
 
 import (
 	"crypto/x509"
@@ -7,18 +7,17 @@ import (
 	"strings"
 	"testing"
 
-	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/testcerts"
 )
 
-// env makes a getenv from KEY=VALUE pairs.
-func env(pairs ...string) func(string) string {
-	m := map[string]string{}
+// envOf makes a getenv from KEY=VALUE strings, as a process sees them.
+func envOf(pairs ...string) func(string) string {
+	var kv []string
 	for _, p := range pairs {
 		k, v, _ := strings.Cut(p, "=")
-		m[k] = v
+		kv = append(kv, k, v)
 	}
-	return func(k string) string { return m[k] }
+	return env(kv...)
 }
 
 func pool(t *testing.T, caFile string) *x509.CertPool {
@@ -43,56 +42,56 @@ func TestTLSSettings(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		p    config.Protocol
+		p    Protocol
 		args []string
 		env  []string
 		want want
 	}{
-		{"plaintext by default, as gf's Init", config.GRPC, []string{"-endpoint", "127.0.0.1:4317"}, nil,
+		{"plaintext by default, as gf's Init", GRPC, []string{"-endpoint", "127.0.0.1:4317"}, nil,
 			want{target: "127.0.0.1:4317"}},
-		{"-tls: the system's roots", config.GRPC, []string{"-endpoint", "127.0.0.1:4317", "-tls"}, nil,
+		{"-tls: the system's roots", GRPC, []string{"-endpoint", "127.0.0.1:4317", "-tls"}, nil,
 			want{tls: true, target: "https://127.0.0.1:4317"}},
-		{"-ca turns TLS on", config.GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", ca.CAFile}, nil,
+		{"-ca turns TLS on", GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", ca.CAFile}, nil,
 			want{tls: true, ca: ca.CAFile, target: "https://127.0.0.1:4317"}},
-		{"https:// turns TLS on (gRPC)", config.GRPC, []string{"-endpoint", "https://127.0.0.1:4317"}, nil,
+		{"https:// turns TLS on (gRPC)", GRPC, []string{"-endpoint", "https://127.0.0.1:4317"}, nil,
 			want{tls: true, target: "https://127.0.0.1:4317"}},
-		{"https:// turns TLS on (HTTP)", config.HTTP, []string{"-endpoint", "https://127.0.0.1:4318/v1/traces", "-ca", ca.CAFile}, nil,
+		{"https:// turns TLS on (HTTP)", HTTP, []string{"-endpoint", "https://127.0.0.1:4318/v1/traces", "-ca", ca.CAFile}, nil,
 			want{tls: true, ca: ca.CAFile, target: "https://127.0.0.1:4318/v1/traces"}},
-		{"http:// stays plaintext", config.HTTP, []string{"-endpoint", "http://127.0.0.1:4318/v1/traces"}, nil,
+		{"http:// stays plaintext", HTTP, []string{"-endpoint", "http://127.0.0.1:4318/v1/traces"}, nil,
 			want{target: "http://127.0.0.1:4318/v1/traces"}},
-		{"mutual TLS", config.GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", ca.CAFile, "-cert", ca.ClientCertFile, "-key", ca.ClientKeyFile}, nil,
+		{"mutual TLS", GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", ca.CAFile, "-cert", ca.ClientCertFile, "-key", ca.ClientKeyFile}, nil,
 			want{tls: true, ca: ca.CAFile, clientOK: true, target: "https://127.0.0.1:4317"}},
-		{"OTEL_EXPORTER_OTLP_CERTIFICATE is -ca's default", config.GRPC, []string{"-endpoint", "127.0.0.1:4317"},
+		{"OTEL_EXPORTER_OTLP_CERTIFICATE is -ca's default", GRPC, []string{"-endpoint", "127.0.0.1:4317"},
 			[]string{"OTEL_EXPORTER_OTLP_CERTIFICATE=" + ca.CAFile},
 			want{tls: true, ca: ca.CAFile, target: "https://127.0.0.1:4317"}},
-		{"-ca wins over OTEL_EXPORTER_OTLP_CERTIFICATE", config.GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", other.CAFile},
+		{"-ca wins over OTEL_EXPORTER_OTLP_CERTIFICATE", GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", other.CAFile},
 			[]string{"OTEL_EXPORTER_OTLP_CERTIFICATE=" + ca.CAFile},
 			want{tls: true, ca: other.CAFile, target: "https://127.0.0.1:4317"}},
-		{"the TRACES_ variable wins over the generic one", config.GRPC, []string{"-endpoint", "127.0.0.1:4317"},
+		{"the TRACES_ variable wins over the generic one", GRPC, []string{"-endpoint", "127.0.0.1:4317"},
 			[]string{"OTEL_EXPORTER_OTLP_CERTIFICATE=" + ca.CAFile, "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE=" + other.CAFile},
 			want{tls: true, ca: other.CAFile, target: "https://127.0.0.1:4317"}},
-		{"client certificate from the environment", config.HTTP, []string{"-endpoint", "127.0.0.1:4318", "-ca", ca.CAFile},
+		{"client certificate from the environment", HTTP, []string{"-endpoint", "127.0.0.1:4318", "-ca", ca.CAFile},
 			[]string{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE=" + ca.ClientCertFile, "OTEL_EXPORTER_OTLP_CLIENT_KEY=" + ca.ClientKeyFile},
 			want{tls: true, ca: ca.CAFile, clientOK: true, target: "https://127.0.0.1:4318/v1/traces"}},
-		{"OTEL_EXPORTER_OTLP_INSECURE=false is -tls", config.GRPC, []string{"-endpoint", "127.0.0.1:4317"},
+		{"OTEL_EXPORTER_OTLP_INSECURE=false is -tls", GRPC, []string{"-endpoint", "127.0.0.1:4317"},
 			[]string{"OTEL_EXPORTER_OTLP_INSECURE=false"},
 			want{tls: true, target: "https://127.0.0.1:4317"}},
-		{"-tls wins over OTEL_EXPORTER_OTLP_INSECURE=true", config.GRPC, []string{"-endpoint", "127.0.0.1:4317", "-tls"},
+		{"-tls wins over OTEL_EXPORTER_OTLP_INSECURE=true", GRPC, []string{"-endpoint", "127.0.0.1:4317", "-tls"},
 			[]string{"OTEL_EXPORTER_OTLP_INSECURE=true"},
 			want{tls: true, target: "https://127.0.0.1:4317"}},
-		{"-ca wins over OTEL_EXPORTER_OTLP_INSECURE=true", config.GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", ca.CAFile},
+		{"-ca wins over OTEL_EXPORTER_OTLP_INSECURE=true", GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", ca.CAFile},
 			[]string{"OTEL_EXPORTER_OTLP_INSECURE=true"},
 			want{tls: true, ca: ca.CAFile, target: "https://127.0.0.1:4317"}},
-		{"-tls=false wins over OTEL_EXPORTER_OTLP_INSECURE=false", config.GRPC, []string{"-endpoint", "127.0.0.1:4317", "-tls=false"},
+		{"-tls=false wins over OTEL_EXPORTER_OTLP_INSECURE=false", GRPC, []string{"-endpoint", "127.0.0.1:4317", "-tls=false"},
 			[]string{"OTEL_EXPORTER_OTLP_INSECURE=false"},
 			want{target: "127.0.0.1:4317"}},
-		{"the scheme wins over OTEL_EXPORTER_OTLP_INSECURE (as OpenTelemetry says)", config.HTTP, []string{"-endpoint", "http://127.0.0.1:4318"},
+		{"the scheme wins over OTEL_EXPORTER_OTLP_INSECURE (as OpenTelemetry says)", HTTP, []string{"-endpoint", "http://127.0.0.1:4318"},
 			[]string{"OTEL_EXPORTER_OTLP_INSECURE=false"},
 			want{target: "http://127.0.0.1:4318/v1/traces"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, _, err := config.Parse(c.p, c.args, env(c.env...))
+			cfg, _, err := Parse(c.p, c.args, envOf(c.env...))
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -153,7 +152,7 @@ func TestTLSBadInput(t *testing.T) {
 		{[]string{"-endpoint", "gopher://127.0.0.1:4317"}, nil, []string{"gopher"}},
 	}
 	for _, c := range cases {
-		_, _, err := config.Parse(config.GRPC, c.args, env(c.env...))
+		_, _, err := Parse(GRPC, c.args, envOf(c.env...))
 		if err == nil {
 			t.Errorf("%v %v: no error", c.args, c.env)
 			continue
@@ -171,27 +170,27 @@ const secret = "s3cr3t-value"
 func TestHeadersAndToken(t *testing.T) {
 	cases := []struct {
 		name        string
-		p           config.Protocol
+		p           Protocol
 		args, env   []string
 		wantToken   string
 		wantHeaders map[string]string
 	}{
-		{"no token", config.HTTP, nil, nil, "", nil},
-		{"-token on HTTP is taken, no longer refused", config.HTTP, []string{"-token", secret}, nil, secret, nil},
-		{"TRACE_TOKEN on HTTP is taken", config.HTTP, nil, []string{"TRACE_TOKEN=" + secret}, secret, nil},
-		{"-token wins over TRACE_TOKEN", config.GRPC, []string{"-token", secret}, []string{"TRACE_TOKEN=other"}, secret, nil},
-		{"the Authentication entry of the headers is the token", config.GRPC, nil,
+		{"no token", HTTP, nil, nil, "", nil},
+		{"-token on HTTP is taken, no longer refused", HTTP, []string{"-token", secret}, nil, secret, nil},
+		{"TRACE_TOKEN on HTTP is taken", HTTP, nil, []string{"TRACE_TOKEN=" + secret}, secret, nil},
+		{"-token wins over TRACE_TOKEN", GRPC, []string{"-token", secret}, []string{"TRACE_TOKEN=other"}, secret, nil},
+		{"the Authentication entry of the headers is the token", GRPC, nil,
 			[]string{"OTEL_EXPORTER_OTLP_HEADERS=x-team=blue, authentication=" + secret}, secret, map[string]string{"x-team": "blue"}},
-		{"TRACE_TOKEN wins over the headers' Authentication", config.GRPC, nil,
+		{"TRACE_TOKEN wins over the headers' Authentication", GRPC, nil,
 			[]string{"TRACE_TOKEN=" + secret, "OTEL_EXPORTER_OTLP_HEADERS=Authentication=other"}, secret, nil},
-		{"values are URL-decoded", config.HTTP, nil,
+		{"values are URL-decoded", HTTP, nil,
 			[]string{"OTEL_EXPORTER_OTLP_HEADERS=x-api-key=a%20b%2Cc"}, "", map[string]string{"x-api-key": "a b,c"}},
-		{"the TRACES_ variable wins whole", config.HTTP, nil,
+		{"the TRACES_ variable wins whole", HTTP, nil,
 			[]string{"OTEL_EXPORTER_OTLP_HEADERS=a=1", "OTEL_EXPORTER_OTLP_TRACES_HEADERS=b=2"}, "", map[string]string{"b": "2"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, _, err := config.Parse(c.p, append([]string{"-endpoint", "127.0.0.1:4317"}, c.args...), env(c.env...))
+			cfg, _, err := Parse(c.p, append([]string{"-endpoint", "127.0.0.1:4317"}, c.args...), envOf(c.env...))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,7 +217,7 @@ func TestHeadersBadInputNeverPrintsValues(t *testing.T) {
 		"=" + secret,
 	} {
 		for _, key := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
-			_, _, err := config.Parse(config.HTTP, nil, env(key+"="+value))
+			_, _, err := Parse(HTTP, nil, envOf(key+"="+value))
 			if err == nil {
 				t.Errorf("%s=%q: no error", key, value)
 				continue
@@ -228,7 +227,7 @@ func TestHeadersBadInputNeverPrintsValues(t *testing.T) {
 			}
 		}
 	}
-	_, _, err := config.Parse(config.GRPC, []string{"-token", secret + "\n"}, env())
+	_, _, err := Parse(GRPC, []string{"-token", secret + "\n"}, envOf())
 	if err == nil || !strings.Contains(err.Error(), "-token") || strings.Contains(err.Error(), secret) {
 		t.Errorf("a token with a newline: error %v; want one naming -token without the token", err)
 	}
@@ -251,7 +250,7 @@ func TestPlaintextTokenWarning(t *testing.T) {
 		{[]string{"-endpoint", "collector.example:4317"}, nil, false},
 	}
 	for _, c := range cases {
-		_, warnings, err := config.Parse(config.GRPC, c.args, env(c.env...))
+		_, warnings, err := Parse(GRPC, c.args, envOf(c.env...))
 		if err != nil {
 			t.Fatalf("%v: %v", c.args, err)
 		}
