@@ -154,9 +154,9 @@ build() {
   ) >"$build_log" 2>&1 </dev/null 8>&- 9>&- &
   pid=$!
   # Show that something happens: elapsed seconds every 15 s.
-  while kill -0 "$pid" 2>/dev/null; do
+  while alive "$pid"; do
     sleep 1
-    if ((SECONDS - start >= next)) && kill -0 "$pid" 2>/dev/null; then
+    if ((SECONDS - start >= next)) && alive "$pid"; then
       printf 'jaeger.sh: still building... %ds\n' "$((SECONDS - start))" >&2
       next=$((next + 15))
     fi
@@ -182,6 +182,18 @@ build() {
 
 # --- process --------------------------------------------------------------
 
+# True if the process exists and is not a zombie (an exited process that
+# its parent, after start returns init, has not reaped yet).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  if stat=$(cat "/proc/$1/stat" 2>/dev/null); then
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]] || return 1
+  fi
+  return 0
+}
+
 # Prints the pid of the running Jaeger started by this script, or fails.
 # The pid must be alive and be a binary from our cache (guards against a
 # stale pid file whose pid was reused by another process).
@@ -190,7 +202,7 @@ running_pid() {
   local pid exe
   pid=$(<"$pid_file")
   is_uint "$pid" || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   if [[ -e /proc/$pid/exe ]]; then
     exe=$(readlink -- "/proc/$pid/exe" 2>/dev/null || true)
     [[ $(basename -- "$exe") == jaeger-* ]] || return 1
@@ -235,17 +247,19 @@ port_owner() {
 }
 
 check_ports_free() {
-  local i busy=0
+  local i other suggestion=()
   for i in "${!ports[@]}"; do
     if port_in_use "${ports[$i]}"; then
       say "port ${ports[$i]} (${port_labels[$i]}, ${port_vars[$i]}) on 127.0.0.1 is already in use by another process:"
       port_owner "${ports[$i]}"
-      busy=1
+      other=$((ports[i] + 10000))
+      ((other <= 65535)) || other=$((ports[i] - 10000))
+      suggestion+=("${port_vars[$i]}=$other")
     fi
   done
-  if ((busy)); then
+  if ((${#suggestion[@]})); then
     say "not starting Jaeger. Stop whatever uses the port(s), or choose others, e.g."
-    say "  JAEGER_OTLP_GRPC_PORT=14317 JAEGER_QUERY_PORT=26686 $0 start"
+    say "  ${suggestion[*]} $0 start"
     exit 4
   fi
 }
@@ -351,7 +365,7 @@ cmd_start() {
 
   local deadline=$((SECONDS + timeout)) health_port=${ports[4]} code
   while :; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       rm -f -- "$pid_file"
       say "Jaeger exited during startup; last lines of $log_file:"
       tail -n 40 -- "$log_file" >&2
@@ -382,17 +396,17 @@ stop_pid() {
   is_uint "$timeout" || usage_error "JAEGER_STOP_TIMEOUT=$timeout is not a number of seconds"
   kill -TERM "$pid" 2>/dev/null || return 0
   deadline=$((SECONDS + timeout))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+  while alive "$pid" && ((SECONDS < deadline)); do
     sleep 0.2
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     say "pid $pid did not exit within ${timeout}s of SIGTERM; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || return 0
     deadline=$((SECONDS + 5))
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+    while alive "$pid" && ((SECONDS < deadline)); do
       sleep 0.2
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       say "pid $pid is still alive after SIGKILL"
       return 1
     fi
