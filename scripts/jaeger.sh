@@ -170,7 +170,7 @@ build() {
     exit 1
   fi
   mv -f -- "$tmp" "$bin"
-  # Drop binaries of older go.mod/go.sum versions (about 120 MB each).
+  # Drop binaries of older go.mod/go.sum versions (about 80 MB each).
   local old
   for old in "$bin_dir"/jaeger-*; do
     [[ $old == "$bin" || ! -f $old ]] && continue
