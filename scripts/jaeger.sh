@@ -1,0 +1,500 @@
+#!/usr/bin/env bash
+# Run a local Jaeger v2 (in-memory storage) on 127.0.0.1, built from source
+# with the Go toolchain: no Docker, no download other than Go modules.
+#
+# Usage: scripts/jaeger.sh <command> [args]
+#
+# Commands:
+#   start         Build Jaeger if needed, start it in the background and wait
+#                 until its health check answers. Already running: says so.
+#   stop          Stop the Jaeger this script started (pid file only).
+#   status        Show whether it runs, its pid, ports and files.
+#   logs [-n N|--all|-f]
+#                 Print Jaeger's log: the last 100 lines (default), the last
+#                 N lines, all of it, or follow it.
+#   build         Build (or reuse) the Jaeger binary; print its path on stdout.
+#   help, -h      This text.
+#
+# Exit codes:
+#   0  success (start: running; stop: stopped or was not running;
+#      status: running)
+#   1  failure (build failed, Jaeger exited or did not become healthy in
+#      time, could not be stopped)
+#   2  usage error (unknown command, bad argument or environment value)
+#   3  status: not running
+#   4  start: a port Jaeger needs is already in use by another process
+#
+# Environment (all optional):
+#   JAEGER_OTLP_GRPC_PORT   OTLP/gRPC receiver                   (4317)
+#   JAEGER_OTLP_HTTP_PORT   OTLP/HTTP receiver                   (4318)
+#   JAEGER_QUERY_PORT       query HTTP API, /api/... (+ UI page) (16686)
+#   JAEGER_QUERY_GRPC_PORT  query gRPC API                       (16685)
+#   JAEGER_HEALTH_PORT      health check, GET /status            (13133)
+#   JAEGER_START_TIMEOUT    seconds to wait for health on start  (60)
+#   JAEGER_STOP_TIMEOUT     seconds to wait after TERM before KILL (10)
+#   JAEGER_STATE_DIR        pid file, log, ports, binary cache  (<repo>/.state/jaeger)
+#   JAEGER_BIN_DIR          binary cache only                    ($JAEGER_STATE_DIR/bin)
+#   GO                      go command                           (go, else /usr/local/go/bin/go)
+#
+# Every listener binds 127.0.0.1 only (see scripts/jaeger/config.yaml).
+# The binary is built from scripts/jaeger/go.mod (GOWORK=off, -mod=readonly)
+# and cached under a name keyed on the hash of go.mod + go.sum, so it is
+# rebuilt only when those change. The first build takes about 5 minutes
+# (up to 10 on a busy 2-core machine); later builds reuse the Go caches.
+#
+# The query service serves the HTTP API (/api/services, /api/traces/<id>, ...)
+# but only a placeholder page for the UI: the UI assets are not part of the
+# Go module.
+
+set -euo pipefail
+
+script_dir=$(cd -P -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")" && pwd)
+repo_root=$(cd -P -- "$script_dir/.." && pwd)
+mod_dir="$script_dir/jaeger"
+config="$mod_dir/config.yaml"
+jaeger_pkg="github.com/jaegertracing/jaeger/cmd/jaeger"
+
+state_dir="${JAEGER_STATE_DIR:-$repo_root/.state/jaeger}"
+bin_dir="${JAEGER_BIN_DIR:-$state_dir/bin}"
+pid_file="$state_dir/jaeger.pid"
+log_file="$state_dir/jaeger.log"
+ports_file="$state_dir/ports"
+
+# Port names, the environment variables that set them and their defaults.
+port_vars=(JAEGER_OTLP_GRPC_PORT JAEGER_OTLP_HTTP_PORT JAEGER_QUERY_PORT JAEGER_QUERY_GRPC_PORT JAEGER_HEALTH_PORT)
+port_defaults=(4317 4318 16686 16685 13133)
+port_labels=("OTLP gRPC" "OTLP HTTP" "query HTTP" "query gRPC" "health")
+
+say() { printf 'jaeger.sh: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+usage_error() { say "$*"; say "run '$0 help' for usage"; exit 2; }
+
+usage() { sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+go_cmd() {
+  if [[ -n ${GO:-} ]]; then
+    printf '%s\n' "$GO"
+  elif command -v go >/dev/null 2>&1; then
+    printf 'go\n'
+  elif [[ -x /usr/local/go/bin/go ]]; then
+    printf '/usr/local/go/bin/go\n'
+  else
+    die "no Go toolchain found (put go on PATH or set GO)"
+  fi
+}
+
+ensure_state_dir() {
+  mkdir -p -- "$state_dir"
+  state_dir=$(cd -P -- "$state_dir" && pwd)
+  pid_file="$state_dir/jaeger.pid"
+  log_file="$state_dir/jaeger.log"
+  ports_file="$state_dir/ports"
+}
+
+# Serialise start/stop (and builds) across concurrent invocations.
+# lock FD FILE: hold an exclusive lock on FILE through descriptor FD until exit.
+lock() {
+  local fd=$1 file=$2
+  command -v flock >/dev/null 2>&1 || return 0
+  eval "exec $fd>\"\$file\""
+  if ! flock -n "$fd"; then
+    say "another jaeger.sh holds $file; waiting for it"
+    flock "$fd"
+  fi
+}
+
+# --- binary ---------------------------------------------------------------
+
+# How the binary is built; part of the cache key, so changing it rebuilds.
+# -s -w: no symbol table/DWARF (smaller, faster link; stack traces still work).
+build_recipe() {
+  local version
+  version=$(awk '$1 == "github.com/jaegertracing/jaeger" { print $2; exit }' "$mod_dir/go.mod")
+  printf '%s\n' -mod=readonly -trimpath \
+    "-ldflags=-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=${version:-unknown}"
+}
+
+build_key() {
+  { cat -- "$mod_dir/go.mod" "$mod_dir/go.sum"; build_recipe; } | sha256sum | cut -c1-16
+}
+
+binary_path() { printf '%s/jaeger-%s\n' "$bin_dir" "$(build_key)"; }
+
+# Build the binary unless the cached one for this go.mod+go.sum exists.
+# Prints the binary path on stdout; progress goes to stderr.
+build() {
+  mkdir -p -- "$bin_dir"
+  bin_dir=$(cd -P -- "$bin_dir" && pwd)
+  local bin
+  bin=$(binary_path)
+  if [[ -x $bin ]]; then
+    printf '%s\n' "$bin"
+    return 0
+  fi
+  lock 9 "$bin_dir/.build.lock"
+  if [[ -x $bin ]]; then # built by a concurrent invocation meanwhile
+    printf '%s\n' "$bin"
+    return 0
+  fi
+
+  local go build_log tmp start pid rc next=15 flags=()
+  go=$(go_cmd)
+  mapfile -t flags < <(build_recipe)
+  build_log="$bin_dir/build.log"
+  tmp="$bin.tmp.$$"
+  say "building Jaeger v2 from $mod_dir (go.mod + go.sum changed or first use)"
+  say "the first build downloads modules and compiles for about 5-10 minutes on 2 cores; later ones reuse the Go caches"
+  say "build log: $build_log"
+  start=$SECONDS
+  (
+    cd -- "$mod_dir"
+    GOWORK=off exec "$go" build "${flags[@]}" -o "$tmp" "$jaeger_pkg"
+  ) >"$build_log" 2>&1 </dev/null 8>&- 9>&- &
+  pid=$!
+  # Show that something happens: elapsed seconds every 15 s.
+  while alive "$pid"; do
+    sleep 1
+    if ((SECONDS - start >= next)) && alive "$pid"; then
+      printf 'jaeger.sh: still building... %ds\n' "$((SECONDS - start))" >&2
+      next=$((next + 15))
+    fi
+  done
+  rc=0
+  wait "$pid" || rc=$?
+  if ((rc != 0)); then
+    rm -f -- "$tmp"
+    say "build failed (exit $rc) after $((SECONDS - start))s; last lines of $build_log:"
+    tail -n 30 -- "$build_log" >&2
+    exit 1
+  fi
+  mv -f -- "$tmp" "$bin"
+  # Drop binaries of older go.mod/go.sum versions (about 80 MB each).
+  local old
+  for old in "$bin_dir"/jaeger-*; do
+    [[ $old == "$bin" || ! -f $old ]] && continue
+    rm -f -- "$old"
+  done
+  say "built $bin in $((SECONDS - start))s ($(du -h -- "$bin" | cut -f1))"
+  printf '%s\n' "$bin"
+}
+
+# --- process --------------------------------------------------------------
+
+# True if the process exists and is not a zombie (an exited process that
+# its parent, after start returns init, has not reaped yet).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  if stat=$(cat "/proc/$1/stat" 2>/dev/null); then
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]] || return 1
+  fi
+  return 0
+}
+
+# Prints the pid of the running Jaeger started by this script, or fails.
+# The pid must be alive and be a binary from our cache (guards against a
+# stale pid file whose pid was reused by another process).
+running_pid() {
+  [[ -f $pid_file ]] || return 1
+  local pid exe
+  pid=$(<"$pid_file")
+  is_uint "$pid" || return 1
+  alive "$pid" || return 1
+  if [[ -e /proc/$pid/exe ]]; then
+    exe=$(readlink -- "/proc/$pid/exe" 2>/dev/null || true)
+    [[ $(basename -- "$exe") == jaeger-* ]] || return 1
+  fi
+  printf '%s\n' "$pid"
+}
+
+# --- ports ----------------------------------------------------------------
+
+# Resolve the configured ports into the globals ports[] (same order as
+# port_vars); exits 2 on a bad value or a port used twice.
+ports=()
+resolve_ports() {
+  local i var value j
+  ports=()
+  for i in "${!port_vars[@]}"; do
+    var=${port_vars[$i]}
+    value=${!var:-${port_defaults[$i]}}
+    if ! is_uint "$value" || ((10#$value < 1 || 10#$value > 65535)); then
+      usage_error "$var=$value is not a port number (1-65535)"
+    fi
+    value=$((10#$value))
+    for j in "${!ports[@]}"; do
+      if [[ ${ports[$j]} == "$value" ]]; then
+        usage_error "$var and ${port_vars[$j]} are both $value; give each a distinct port"
+      fi
+    done
+    ports+=("$value")
+  done
+}
+
+# True if something accepts TCP connections on 127.0.0.1:port.
+port_in_use() {
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
+}
+
+# Who listens on a port, if ss can tell.
+port_owner() {
+  command -v ss >/dev/null 2>&1 || return 0
+  ss -Hltnp "sport = :$1" 2>/dev/null | head -n 3 | sed 's/^/    /' >&2 || true
+}
+
+check_ports_free() {
+  local i other suggestion=()
+  for i in "${!ports[@]}"; do
+    if port_in_use "${ports[$i]}"; then
+      say "port ${ports[$i]} (${port_labels[$i]}, ${port_vars[$i]}) on 127.0.0.1 is already in use by another process:"
+      port_owner "${ports[$i]}"
+      other=$((ports[i] + 10000))
+      ((other <= 65535)) || other=$((ports[i] - 10000))
+      suggestion+=("${port_vars[$i]}=$other")
+    fi
+  done
+  if ((${#suggestion[@]})); then
+    say "not starting Jaeger. Stop whatever uses the port(s), or choose others, e.g."
+    say "  ${suggestion[*]} $0 start"
+    exit 4
+  fi
+}
+
+# Close descriptors 3 and up of the current (sub)shell, except bash's own 255.
+close_inherited_fds() {
+  local fd fds=()
+  if [[ -d /proc/$BASHPID/fd ]]; then
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fds+=("${fd##*/}")
+    done
+  else
+    fds=(8 9)
+  fi
+  for fd in "${fds[@]}"; do
+    if is_uint "$fd" && ((fd > 2 && fd != 255)); then
+      eval "exec $fd>&-" 2>/dev/null || true
+    fi
+  done
+}
+
+# HTTP status code of GET http://127.0.0.1:port/path, 000 if none.
+http_code() {
+  local code
+  code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$1$2" 2>/dev/null) || true
+  printf '%s\n' "${code:-000}"
+}
+
+describe_ports() {
+  local i
+  for i in "${!port_vars[@]}"; do
+    printf '  %-11s 127.0.0.1:%s\n' "${port_labels[$i]}" "${ports[$i]}"
+  done
+}
+
+load_saved_ports() {
+  local i var value
+  resolve_ports
+  [[ -f $ports_file ]] || return 0
+  for i in "${!port_vars[@]}"; do
+    var=${port_vars[$i]}
+    value=$(sed -n "s/^$var=\\([0-9]*\\)\$/\\1/p" "$ports_file")
+    [[ -n $value ]] && ports[i]=$value
+  done
+  return 0
+}
+
+# --- commands -------------------------------------------------------------
+
+cmd_start() {
+  (($# == 0)) || usage_error "start takes no arguments"
+  command -v curl >/dev/null 2>&1 || die "curl is needed to check Jaeger's health"
+  local timeout=${JAEGER_START_TIMEOUT:-60}
+  is_uint "$timeout" || usage_error "JAEGER_START_TIMEOUT=$timeout is not a number of seconds"
+  resolve_ports
+  ensure_state_dir
+  lock 8 "$state_dir/.lock"
+
+  local pid
+  if pid=$(running_pid); then
+    local requested=("${ports[@]}")
+    load_saved_ports
+    say "Jaeger is already running (pid $pid)"
+    describe_ports
+    if [[ "${requested[*]}" != "${ports[*]}" ]]; then
+      say "note: it runs on the ports above, not the ones now requested (${requested[*]}); stop it first to change them"
+    fi
+    return 0
+  fi
+  rm -f -- "$pid_file"
+
+  check_ports_free
+
+  local bin
+  bin=$(build)
+
+  local i env_args=() launcher=()
+  [[ -f $log_file ]] && mv -f -- "$log_file" "$log_file.1"
+  {
+    for i in "${!port_vars[@]}"; do
+      printf '%s=%s\n' "${port_vars[$i]}" "${ports[$i]}"
+    done
+  } >"$ports_file"
+
+  for i in "${!port_vars[@]}"; do
+    env_args+=("${port_vars[$i]}=${ports[$i]}")
+  done
+  say "starting $bin --config $config"
+  # setsid: own session, so a Ctrl-C in the calling terminal does not reach
+  # it. (In a non-interactive shell a background job is no process group
+  # leader, so setsid execs in place and $! stays Jaeger's pid.)
+  command -v setsid >/dev/null 2>&1 && launcher=(setsid)
+  (
+    # Jaeger must not inherit our lock descriptors (that would hold the lock
+    # while it runs) nor a caller's pipes (a caller waiting for end of file
+    # on a pipe would hang): close every descriptor above stderr.
+    close_inherited_fds
+    exec env "${env_args[@]}" "${launcher[@]}" "$bin" --config "$config"
+  ) </dev/null >>"$log_file" 2>&1 &
+  # The subshell execs env, env execs setsid, setsid execs Jaeger: one pid.
+  pid=$!
+  printf '%s\n' "$pid" >"$pid_file"
+
+  local deadline=$((SECONDS + timeout)) health_port=${ports[4]} code
+  while :; do
+    if ! alive "$pid"; then
+      rm -f -- "$pid_file"
+      say "Jaeger exited during startup; last lines of $log_file:"
+      tail -n 40 -- "$log_file" >&2
+      exit 1
+    fi
+    code=$(http_code "$health_port" /status)
+    if [[ $code == 200 ]] && port_in_use "${ports[0]}" && port_in_use "${ports[2]}"; then
+      break
+    fi
+    if ((SECONDS >= deadline)); then
+      say "Jaeger did not become healthy within ${timeout}s (last health status: $code); last lines of $log_file:"
+      tail -n 40 -- "$log_file" >&2
+      say "stopping it"
+      stop_pid "$pid" || true
+      rm -f -- "$pid_file"
+      exit 1
+    fi
+    sleep 0.5
+  done
+  say "Jaeger is running (pid $pid, healthy)"
+  describe_ports
+  printf '  API: http://127.0.0.1:%s/api/services  log: %s\n' "${ports[2]}" "$log_file"
+}
+
+# TERM, wait up to JAEGER_STOP_TIMEOUT, then KILL. Fails if it survives.
+stop_pid() {
+  local pid=$1 timeout=${JAEGER_STOP_TIMEOUT:-10} deadline
+  is_uint "$timeout" || usage_error "JAEGER_STOP_TIMEOUT=$timeout is not a number of seconds"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  deadline=$((SECONDS + timeout))
+  while alive "$pid" && ((SECONDS < deadline)); do
+    sleep 0.2
+  done
+  if alive "$pid"; then
+    say "pid $pid did not exit within ${timeout}s of SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || return 0
+    deadline=$((SECONDS + 5))
+    while alive "$pid" && ((SECONDS < deadline)); do
+      sleep 0.2
+    done
+    if alive "$pid"; then
+      say "pid $pid is still alive after SIGKILL"
+      return 1
+    fi
+  fi
+  return 0
+}
+
+cmd_stop() {
+  (($# == 0)) || usage_error "stop takes no arguments"
+  ensure_state_dir
+  lock 8 "$state_dir/.lock"
+  local pid
+  if ! pid=$(running_pid); then
+    [[ -f $pid_file ]] && say "removing stale pid file $pid_file"
+    rm -f -- "$pid_file"
+    say "Jaeger is not running"
+    return 0
+  fi
+  say "stopping Jaeger (pid $pid)"
+  stop_pid "$pid" || exit 1
+  rm -f -- "$pid_file"
+  say "stopped"
+}
+
+cmd_status() {
+  (($# == 0)) || usage_error "status takes no arguments"
+  ensure_state_dir
+  local pid
+  if ! pid=$(running_pid); then
+    echo "Jaeger is not running"
+    exit 3
+  fi
+  load_saved_ports
+  local health
+  health=$(http_code "${ports[4]}" /status)
+  echo "Jaeger is running (pid $pid, health: HTTP $health)"
+  describe_ports
+  echo "  binary:     $(readlink -- "/proc/$pid/exe" 2>/dev/null || echo unknown)"
+  echo "  log:        $log_file"
+  echo "  state dir:  $state_dir"
+}
+
+cmd_logs() {
+  local mode=tail n=100
+  while (($#)); do
+    case $1 in
+      -a | --all | all) mode=all ;;
+      -f | --follow) mode=follow ;;
+      -n)
+        (($# >= 2)) || usage_error "logs -n needs a number"
+        n=$2
+        shift
+        ;;
+      *) usage_error "unknown logs argument: $1" ;;
+    esac
+    shift
+  done
+  is_uint "$n" || usage_error "logs -n: '$n' is not a number"
+  ensure_state_dir
+  if [[ ! -f $log_file ]]; then
+    say "no log yet ($log_file): Jaeger has not been started with this state dir"
+    return 0
+  fi
+  case $mode in
+    all) cat -- "$log_file" ;;
+    follow) tail -n "$n" -f -- "$log_file" ;;
+    *) tail -n "$n" -- "$log_file" ;;
+  esac
+}
+
+cmd_build() {
+  (($# == 0)) || usage_error "build takes no arguments"
+  build
+}
+
+main() {
+  local cmd=${1:-}
+  (($#)) && shift
+  case $cmd in
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    status) cmd_status "$@" ;;
+    logs | log) cmd_logs "$@" ;;
+    build) cmd_build "$@" ;;
+    help | -h | --help) usage ;;
+    "") usage >&2; exit 2 ;;
+    *) usage_error "unknown command: $cmd" ;;
+  esac
+}
+
+main "$@"
