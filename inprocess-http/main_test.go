@@ -12,3 +12,9 @@ import (
 func TestSample(t *testing.T) {
 	sampletest.Suite(t, config.HTTP, sampletest.Build(t, "."))
 }
+
+// TestJaeger runs the binary against the real Jaeger that scripts/jaeger.sh
+// builds and starts, and reads the trace back from Jaeger's API.
+func TestJaeger(t *testing.T) {
+	sampletest.Jaeger(t, config.HTTP, sampletest.Build(t, "."))
+}

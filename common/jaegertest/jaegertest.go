@@ -1,0 +1,230 @@
+// Package jaegertest runs the real Jaeger of scripts/jaeger.sh inside a
+// test, on ports of its own, and reads traces back through Jaeger's query
+// API, in the shape of the in-process receiver's spans so that the same
+// checks apply to both.
+package jaegertest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"example.com/gftrace/common/receiver"
+)
+
+// Jaeger is a running Jaeger v2 with in-memory storage on 127.0.0.1.
+type Jaeger struct {
+	GRPCAddr string // OTLP/gRPC receiver, host:port
+	HTTPAddr string // OTLP/HTTP receiver, host:port
+	QueryURL string // query API, http://host:port
+
+	script string
+	env    []string
+}
+
+// Start builds Jaeger if needed (the first build takes minutes; the
+// binary is cached under the repository's .state/jaeger/bin), starts it on
+// free ports with its state in a temporary directory, and stops it when the
+// test ends. It fails the test if Jaeger cannot be built or started: these
+// tests never skip.
+func Start(t testing.TB) *Jaeger {
+	t.Helper()
+	root := repoRoot(t)
+	ports := freePorts(t, 5)
+	j := &Jaeger{
+		GRPCAddr: "127.0.0.1:" + ports[0],
+		HTTPAddr: "127.0.0.1:" + ports[1],
+		QueryURL: "http://127.0.0.1:" + ports[2],
+		script:   filepath.Join(root, "scripts", "jaeger.sh"),
+	}
+	j.env = append(os.Environ(),
+		"JAEGER_STATE_DIR="+t.TempDir(),
+		"JAEGER_BIN_DIR="+filepath.Join(root, ".state", "jaeger", "bin"),
+		"JAEGER_OTLP_GRPC_PORT="+ports[0],
+		"JAEGER_OTLP_HTTP_PORT="+ports[1],
+		"JAEGER_QUERY_PORT="+ports[2],
+		"JAEGER_QUERY_GRPC_PORT="+ports[3],
+		"JAEGER_HEALTH_PORT="+ports[4],
+	)
+	if out, err := j.run("start"); err != nil {
+		t.Fatalf("scripts/jaeger.sh start: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := j.run("stop"); err != nil {
+			t.Errorf("scripts/jaeger.sh stop: %v\n%s", err, out)
+		}
+	})
+	return j
+}
+
+func (j *Jaeger) run(command string) ([]byte, error) {
+	cmd := exec.Command(j.script, command)
+	cmd.Env = j.env
+	return cmd.CombinedOutput()
+}
+
+// Trace is a trace as Jaeger stored it.
+type Trace struct {
+	Spans []receiver.Span
+	// Warnings are Jaeger's warnings on the trace and on its spans, such as
+	// "invalid parent span IDs=…" for a span whose parent does not exist.
+	Warnings []string
+	// ErrorTags maps span ids to Jaeger's "error" tag, which its UI marks.
+	ErrorTags map[string]bool
+}
+
+// WaitTrace polls the query API until the trace has at least n spans or
+// the timeout passes (Jaeger batches before it stores), and returns it.
+func (j *Jaeger) WaitTrace(t testing.TB, traceID string, n int, timeout time.Duration) Trace {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		tr, err := j.trace(traceID)
+		if err == nil && len(tr.Spans) >= n {
+			return tr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Jaeger has %d of %d spans of trace %s after %s (last error: %v)", len(tr.Spans), n, traceID, timeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// The parts of Jaeger's /api/traces/<id> answer that the tests read.
+type apiAnswer struct {
+	Data []struct {
+		Spans []struct {
+			SpanID        string `json:"spanID"`
+			TraceID       string `json:"traceID"`
+			OperationName string `json:"operationName"`
+			References    []struct {
+				RefType string `json:"refType"`
+				SpanID  string `json:"spanID"`
+			} `json:"references"`
+			StartTime int64    `json:"startTime"` // µs
+			Duration  int64    `json:"duration"`  // µs
+			Tags      []tag    `json:"tags"`
+			ProcessID string   `json:"processID"`
+			Warnings  []string `json:"warnings"`
+		} `json:"spans"`
+		Processes map[string]struct {
+			ServiceName string `json:"serviceName"`
+			Tags        []tag  `json:"tags"`
+		} `json:"processes"`
+		Warnings []string `json:"warnings"`
+	} `json:"data"`
+}
+
+type tag struct {
+	Key   string `json:"key"`
+	Type  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+// value turns a Jaeger tag into the Go type the receiver uses.
+func (t tag) value() any {
+	if f, ok := t.Value.(float64); ok && t.Type == "int64" {
+		return int64(f)
+	}
+	return t.Value
+}
+
+func (j *Jaeger) trace(traceID string) (Trace, error) {
+	resp, err := http.Get(j.QueryURL + "/api/traces/" + traceID)
+	if err != nil {
+		return Trace{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return Trace{}, fmt.Errorf("GET /api/traces/%s: %s", traceID, resp.Status)
+	}
+	var a apiAnswer
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		return Trace{}, err
+	}
+	tr := Trace{ErrorTags: map[string]bool{}}
+	for _, d := range a.Data {
+		tr.Warnings = append(tr.Warnings, d.Warnings...)
+		for _, s := range d.Spans {
+			span := receiver.Span{
+				TraceID:    s.TraceID,
+				SpanID:     s.SpanID,
+				Name:       s.OperationName,
+				Attributes: map[string]any{},
+				Resource:   map[string]any{"service.name": d.Processes[s.ProcessID].ServiceName},
+				StatusCode: "Unset",
+				Start:      time.UnixMicro(s.StartTime),
+				End:        time.UnixMicro(s.StartTime + s.Duration),
+			}
+			for _, r := range s.References {
+				if r.RefType == "CHILD_OF" {
+					span.ParentSpanID = r.SpanID
+				}
+			}
+			for _, pt := range d.Processes[s.ProcessID].Tags {
+				span.Resource[pt.Key] = pt.value()
+			}
+			for _, st := range s.Tags {
+				switch st.Key {
+				case "otel.status_code":
+					span.StatusCode = map[any]string{"ERROR": "Error", "OK": "Ok"}[st.Value]
+				case "otel.status_description":
+					span.StatusMessage, _ = st.Value.(string)
+				case "error":
+					tr.ErrorTags[s.SpanID], _ = st.Value.(bool)
+				default:
+					span.Attributes[st.Key] = st.value()
+				}
+			}
+			for _, w := range s.Warnings {
+				tr.Warnings = append(tr.Warnings, s.OperationName+": "+w)
+			}
+			tr.Spans = append(tr.Spans, span)
+		}
+	}
+	return tr, nil
+}
+
+// repoRoot finds the directory of go.work above the test's directory.
+func repoRoot(t testing.TB) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.work above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// freePorts returns n distinct ports on 127.0.0.1 where nothing listens.
+func freePorts(t testing.TB, n int) []string {
+	t.Helper()
+	var ports []string
+	var held []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, l)
+		ports = append(ports, strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	}
+	for _, l := range held {
+		l.Close()
+	}
+	return ports
+}
