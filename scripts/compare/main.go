@@ -1,0 +1,251 @@
+// Command compare measures the sample's two programs, inprocess-grpc
+// (OTLP/gRPC) and inprocess-http (OTLP/HTTP), doing the same work against
+// the same collector, and prints the median and range of each figure: the
+// measured answer to "OTLP over gRPC or over HTTP?". scripts/compare.sh
+// runs it; see usage for what it does.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const usageText = `Usage: scripts/compare.sh [options]
+
+Measures the sample's two programs, inprocess-grpc (OTLP/gRPC) and
+inprocess-http (OTLP/HTTP), doing the same work against the same collector,
+and prints the median and the min–max of each figure over the runs.
+
+Both are built once and run as whole processes: the normal run (one trace,
+9 spans) and, when the programs have the -traces flag, a load run (-traces N
+-concurrency C). Runs take turns, gRPC then HTTP, so that drift on a busy
+machine hits both alike. A relay on 127.0.0.1 between exporter and collector
+counts the bytes on the wire in each direction and the connections.
+
+Options:
+  --runs N          runs of each program in each scenario (default 5)
+  --traces N        traces in the load run; 0 skips the load run (default 20000)
+  --concurrency C   goroutines making traces in the load run (default 4)
+  --format F        table, md or json (default table)
+  --collector C     receiver: the in-process OTLP receiver of common/receiver (default)
+                    jaeger: the Jaeger of scripts/jaeger.sh, on 127.0.0.1:4317 and :4318
+  --plot FILE       also draw the main figures to FILE, .svg or .png
+  --repo DIR        the sample's checkout (default: found from the current directory)
+  -h, --help        show this help
+
+Progress goes to stderr, results to stdout.
+Exit codes: 0 every run delivered every span; 1 a run lost spans or failed; 2 bad input.
+`
+
+// Options are the command line's settings.
+type Options struct {
+	Runs, Traces, Concurrency int
+	Format, Collector, Plot   string
+	Repo                      string
+
+	collector Collector // when set, used instead of the one Collector names (tests)
+}
+
+// ParseOptions reads the command line. It returns flag.ErrHelp for -h.
+func ParseOptions(args []string) (Options, error) {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var o Options
+	fs.IntVar(&o.Runs, "runs", 5, "")
+	fs.IntVar(&o.Traces, "traces", 20000, "")
+	fs.IntVar(&o.Concurrency, "concurrency", 4, "")
+	fs.StringVar(&o.Format, "format", "table", "")
+	fs.StringVar(&o.Collector, "collector", "receiver", "")
+	fs.StringVar(&o.Plot, "plot", "", "")
+	fs.StringVar(&o.Repo, "repo", "", "")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.Runs < 1:
+		return o, fmt.Errorf("invalid --runs %d: want 1 or more", o.Runs)
+	case o.Traces < 0:
+		return o, fmt.Errorf("invalid --traces %d: want 0 (no load run) or more", o.Traces)
+	case o.Concurrency < 1:
+		return o, fmt.Errorf("invalid --concurrency %d: want 1 or more", o.Concurrency)
+	case o.Format != "table" && o.Format != "md" && o.Format != "json":
+		return o, fmt.Errorf("invalid --format %q: want table, md or json", o.Format)
+	case o.Collector != "receiver" && o.Collector != "jaeger":
+		return o, fmt.Errorf("invalid --collector %q: want receiver or jaeger", o.Collector)
+	}
+	if o.Plot != "" {
+		if _, err := PlotFormat(o.Plot); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+func main() {
+	o, err := ParseOptions(os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Print(usageText)
+		os.Exit(0)
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "compare: %v (see -h)\n", err)
+		os.Exit(2)
+	}
+	if o.Repo == "" {
+		if o.Repo, err = findRepo(); err != nil {
+			fmt.Fprintf(os.Stderr, "compare: %v (see -h)\n", err)
+			os.Exit(2)
+		}
+	}
+	os.Exit(Compare(o, os.Stdout, os.Stderr))
+}
+
+// Compare builds the programs, runs the comparison, prints the report to
+// stdout and progress to stderr, and returns the exit code.
+func Compare(o Options, stdout, stderr io.Writer) int {
+	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "compare: "+format+"\n", a...) }
+	dir, err := os.MkdirTemp("", "compare-")
+	if err != nil {
+		progress("%v", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	progress("building inprocess-grpc and inprocess-http in %s", o.Repo)
+	variants, err := Build(o.Repo, dir)
+	if err != nil {
+		progress("%v", err)
+		return 1
+	}
+
+	collector := o.collector
+	switch {
+	case collector != nil:
+	case o.Collector == "jaeger":
+		collector = jaegerCollector{}
+	default:
+		collector = receiverCollector{}
+	}
+	report := Report{Runs: o.Runs, Collector: collector.Name(), Machine: machine(), Date: time.Now().Format("2006-01-02")}
+	scenarios := []Scenario{{Key: "one-trace", Traces: 1, Short: "one trace",
+		Title: "One trace: the default run (users 100,1), one new process per run"}}
+	switch {
+	case o.Traces == 0:
+		report.Notes = append(report.Notes, "load run skipped (--traces 0).")
+	case !HasLoadMode(variants[0].Bin) || !HasLoadMode(variants[1].Bin):
+		report.Notes = append(report.Notes, "load run not measured: this checkout's programs have no -traces flag (the high-volume mode); only the one-trace run is measured.")
+	default:
+		n, c := strconv.Itoa(o.Traces), strconv.Itoa(o.Concurrency)
+		scenarios = append(scenarios, Scenario{Key: "load", Traces: o.Traces, Short: thousands(int64(o.Traces)) + " traces",
+			Title: fmt.Sprintf("Load: -traces %s -concurrency %s, one new process per run", n, c),
+			// A generous wait at the end: the point is to measure it, not to cut it.
+			Args: []string{"-traces", n, "-concurrency", c, "-timeout", "30s"}})
+	}
+	for _, n := range report.Notes {
+		progress("%s", n)
+	}
+
+	rows := make([]Row, 0, len(scenarios)*len(variants))
+	for _, s := range scenarios {
+		for _, v := range variants {
+			rows = append(rows, Row{Scenario: s, Variant: v})
+		}
+	}
+	failed := 0
+	for i := 1; i <= o.Runs; i++ {
+		for k := range rows {
+			row := &rows[k]
+			progress("run %d of %d: %s, %s ...", i, o.Runs, row.Scenario.Short, row.Variant.Protocol)
+			smp, err := Run(row.Variant, row.Scenario, collector)
+			if smp.SpansSent > 0 {
+				row.Samples = append(row.Samples, smp)
+			}
+			if err != nil {
+				var unavailable *CollectorError
+				if errors.As(err, &unavailable) {
+					progress("%v", err)
+					return 1
+				}
+				row.Failed++
+				failed++
+				progress("run %d of %d: %s, %s FAILED: %v", i, o.Runs, row.Scenario.Short, row.Variant.Protocol, err)
+				continue
+			}
+			progress("run %d of %d: %s, %s: %d of %d spans in %s", i, o.Runs, row.Scenario.Short, row.Variant.Protocol,
+				smp.SpansDelivered, smp.SpansSent, smp.Wall.Round(time.Millisecond))
+		}
+	}
+	report.Rows = rows
+
+	write := WriteTable
+	switch o.Format {
+	case "md":
+		write = WriteMarkdown
+	case "json":
+		write = WriteJSON
+	}
+	if err := write(stdout, report); err != nil {
+		progress("%v", err)
+		return 1
+	}
+	if o.Plot != "" {
+		if err := WritePlot(o.Plot, report); err != nil {
+			progress("%v", err)
+			return 1
+		}
+		progress("chart written to %s", o.Plot)
+	}
+	if failed > 0 {
+		progress("%d run(s) lost spans or failed; see above", failed)
+		return 1
+	}
+	return 0
+}
+
+// findRepo walks up from the current directory to the sample's checkout:
+// the directory with go.work and inprocess-grpc.
+func findRepo() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if isFile(filepath.Join(dir, "go.work")) && isFile(filepath.Join(dir, "inprocess-grpc", "main.go")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("not inside the sample's checkout (no go.work with inprocess-grpc above the current directory); pass --repo")
+		}
+		dir = parent
+	}
+}
+
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
+}
+
+// machine describes where the numbers come from.
+func machine() string {
+	m := fmt.Sprintf("%s/%s, %d cores", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				m += ", " + strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+				break
+			}
+		}
+	}
+	return m + ", " + runtime.Version()
+}

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/receiver"
+)
+
+// Variant is one of the sample's two programs, built once.
+type Variant struct {
+	Key      string // "grpc" or "http", as in the JSON
+	Protocol config.Protocol
+	Bin      string // path of the built binary
+}
+
+// Scenario is the work each variant does in one run: the same flags for
+// both.
+type Scenario struct {
+	Key    string   // "one-trace" or "load", as in the JSON
+	Title  string   // heading of its table
+	Short  string   // name in the chart, such as "20,000 traces"
+	Traces int      // traces per run
+	Args   []string // flags beside -endpoint
+}
+
+// Sample is what one run of one variant measured.
+type Sample struct {
+	SpansSent      int   // created, from the program's summary line
+	SpansDelivered int   // counted by the receiver (by the program with Jaeger)
+	Requests       int   // export requests the receiver got; -1 when unknown
+	Conns          int   // TCP connections the exporter opened
+	UpBytes        int64 // exporter → collector, TCP payload
+	DownBytes      int64 // collector → exporter, TCP payload
+	RawBytes       int64 // the spans as uncompressed protobuf; -1 when unknown
+	Flush          time.Duration
+	Wall           time.Duration
+	CPU            time.Duration // user + system time of the program
+	PeakRSS        int64         // bytes
+}
+
+// Collector is where the spans go during a run.
+type Collector interface {
+	// Start returns the address for variant v's exporter, and a function
+	// that ends the run and tells how many spans and requests arrived and
+	// their protobuf size (-1 when the collector cannot tell).
+	Start(v Variant) (addr string, end func() (spans, requests int, raw int64), err error)
+	Name() string
+}
+
+// receiverCollector is the in-process receiver of common/receiver, new for
+// every run so that its counts are the run's own.
+type receiverCollector struct{}
+
+func (receiverCollector) Name() string {
+	return "the in-process OTLP receiver of common/receiver, in the harness's process"
+}
+
+func (receiverCollector) Start(v Variant) (string, func() (int, int, int64), error) {
+	var rec *receiver.Receiver
+	if v.Protocol == config.GRPC {
+		rec = receiver.NewGRPC()
+	} else {
+		rec = receiver.NewHTTP()
+	}
+	return rec.Addr, func() (int, int, int64) {
+		defer rec.Close()
+		reqs := rec.Requests()
+		var spans int
+		var raw int64
+		for _, r := range reqs {
+			spans += len(r.Spans)
+			raw += int64(r.RawBytes)
+		}
+		return spans, len(reqs), raw
+	}, nil
+}
+
+// jaegerCollector is the Jaeger of scripts/jaeger.sh. The harness cannot
+// count inside it, so delivered spans are the program's own count of the
+// spans Jaeger accepted.
+type jaegerCollector struct{}
+
+func (jaegerCollector) Name() string {
+	return "Jaeger (scripts/jaeger.sh) on 127.0.0.1:4317 and :4318; delivered spans are the programs' own count of spans Jaeger accepted"
+}
+
+func (jaegerCollector) Start(v Variant) (string, func() (int, int, int64), error) {
+	addr := "127.0.0.1:4317"
+	if v.Protocol == config.HTTP {
+		addr = "127.0.0.1:4318"
+	}
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return "", nil, &CollectorError{fmt.Sprintf("no Jaeger listens for %s on %s; start it with scripts/jaeger.sh start", v.Protocol, addr)}
+	}
+	c.Close()
+	return addr, func() (int, int, int64) { return -1, -1, -1 }, nil
+}
+
+// CollectorError says that the collector cannot be reached at all, so no
+// run can succeed.
+type CollectorError struct{ msg string }
+
+func (e *CollectorError) Error() string { return e.msg }
+
+// runTimeout bounds one run of a program; a run that takes longer fails.
+const runTimeout = 3 * time.Minute
+
+// Run runs variant v once for scenario s against collector c, through a
+// byte-counting relay. A run that did not deliver every span it created,
+// or failed, returns the error with whatever it measured.
+func Run(v Variant, s Scenario, c Collector) (Sample, error) {
+	addr, end, err := c.Start(v)
+	if err != nil {
+		return Sample{}, err
+	}
+	relay, err := NewRelay(addr)
+	if err != nil {
+		end()
+		return Sample{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, v.Bin, append([]string{"-endpoint", relay.Addr}, s.Args...)...)
+	// Only PATH and HOME: no OTEL_* variable of the caller's changes the work.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	wall := time.Since(start)
+	relayErr := relay.Close(5 * time.Second)
+	spans, requests, raw := end()
+
+	if cmd.ProcessState == nil { // it did not start
+		return Sample{}, runErr
+	}
+	smp := Sample{
+		SpansDelivered: spans,
+		Requests:       requests,
+		Conns:          int(relay.Conns()),
+		UpBytes:        relay.Up(),
+		DownBytes:      relay.Down(),
+		RawBytes:       raw,
+		Wall:           wall,
+	}
+	smp.CPU, smp.PeakRSS = usage(cmd.ProcessState)
+	sum, perr := ParseSummary(stdout.String())
+	switch {
+	case ctx.Err() != nil:
+		return smp, fmt.Errorf("did not end within %s", runTimeout)
+	case perr != nil:
+		return smp, fmt.Errorf("%v (exit code %d)%s", perr, cmd.ProcessState.ExitCode(), lastLines(stderr.String()))
+	}
+	smp.SpansSent, smp.Flush = sum.Created, sum.Waited
+	if spans < 0 { // the collector cannot count: take the program's word
+		smp.SpansDelivered = sum.Delivered
+	}
+	switch {
+	case cmd.ProcessState.ExitCode() != 0 || sum.Cause != "":
+		return smp, fmt.Errorf("exit code %d: %s", cmd.ProcessState.ExitCode(), sum.Line)
+	case smp.SpansDelivered != sum.Created:
+		return smp, fmt.Errorf("%d spans created, %d arrived at the collector", sum.Created, smp.SpansDelivered)
+	case sum.Delivered != smp.SpansDelivered:
+		return smp, fmt.Errorf("the program says %d spans were delivered, the collector got %d", sum.Delivered, smp.SpansDelivered)
+	case relayErr != nil:
+		return smp, fmt.Errorf("the exporter's connections did not end with its process")
+	}
+	return smp, nil
+}
+
+// usage returns the CPU time (user + system) and the peak resident set
+// size in bytes of an ended process.
+func usage(ps *os.ProcessState) (time.Duration, int64) {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return ps.UserTime() + ps.SystemTime(), 0
+	}
+	rss := int64(ru.Maxrss) * 1024 // KiB on Linux
+	if runtime.GOOS == "darwin" {
+		rss = int64(ru.Maxrss) // bytes on macOS
+	}
+	return ps.UserTime() + ps.SystemTime(), rss
+}
+
+// Summary is what the program's summary lines say.
+type Summary struct {
+	Line               string // the summary line itself
+	Delivered, Created int
+	Protocol           string // OTLP/gRPC or OTLP/HTTP
+	Cause              string // empty when every span was delivered
+	Waited             time.Duration
+}
+
+var (
+	summaryLine = regexp.MustCompile(`(?m)^(\d+) of (\d+) spans delivered to \S+ over (OTLP/gRPC|OTLP/HTTP)(?:\.|: (.*))$`)
+	waitedLine  = regexp.MustCompile(`(?m)^Waited (\S+) for the collector's answer\.$`)
+)
+
+// ParseSummary reads the lines every run of the sample prints:
+//
+//	<delivered> of <created> spans delivered to <target> over OTLP/gRPC.   (or ": <cause>")
+//	Waited <duration> for the collector's answer.
+func ParseSummary(stdout string) (Summary, error) {
+	m := summaryLine.FindStringSubmatch(stdout)
+	if m == nil {
+		return Summary{}, errors.New(`no "N of M spans delivered" line in the output`)
+	}
+	s := Summary{Line: m[0], Protocol: m[3], Cause: m[4]}
+	s.Delivered, _ = strconv.Atoi(m[1])
+	s.Created, _ = strconv.Atoi(m[2])
+	w := waitedLine.FindStringSubmatch(stdout)
+	if w == nil {
+		return s, errors.New(`no "Waited ... for the collector's answer." line in the output`)
+	}
+	d, err := time.ParseDuration(w[1])
+	if err != nil {
+		return s, fmt.Errorf("bad duration in %q", w[0])
+	}
+	s.Waited = d
+	return s, nil
+}
+
+// lastLines returns the end of a program's stderr, for an error message.
+func lastLines(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		return ""
+	}
+	if len(lines) > 3 {
+		lines = lines[len(lines)-3:]
+	}
+	return "; stderr: " + strings.Join(lines, " | ")
+}
+
+// Build compiles the sample's two programs from the workspace at repo into
+// a new directory dir.
+func Build(repo, dir string) ([]Variant, error) {
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./inprocess-grpc", "./inprocess-http")
+	cmd.Dir = repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build in %s: %v\n%s", repo, err, out)
+	}
+	return []Variant{
+		{Key: "grpc", Protocol: config.GRPC, Bin: filepath.Join(dir, "inprocess-grpc")},
+		{Key: "http", Protocol: config.HTTP, Bin: filepath.Join(dir, "inprocess-http")},
+	}, nil
+}
+
+// HasLoadMode tells whether the program has the high-volume flag -traces,
+// by reading its -h.
+func HasLoadMode(bin string) bool {
+	out, _ := exec.Command(bin, "-h").Output()
+	return strings.Contains(string(out), "-traces")
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseOptionsDefaults(t *testing.T) {
+	o, err := ParseOptions(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Options{Runs: 5, Traces: 20000, Concurrency: 4, Format: "table", Collector: "receiver"}
+	if o != want {
+		t.Errorf("defaults %+v, want %+v", o, want)
+	}
+	o, err = ParseOptions([]string{"--runs", "10", "--traces", "50000", "--format", "md", "--collector", "jaeger", "--plot", "x.PNG"})
+	if err != nil || o.Runs != 10 || o.Traces != 50000 || o.Format != "md" || o.Collector != "jaeger" || o.Plot != "x.PNG" {
+		t.Errorf("ParseOptions = %+v, %v", o, err)
+	}
+	if _, err := ParseOptions([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v, want flag.ErrHelp", err)
+	}
+}
+
+// Bad input is an error that names the bad value.
+func TestParseOptionsBadInput(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--runs", "0"}, "invalid --runs 0"},
+		{[]string{"--runs", "many"}, `"many"`},
+		{[]string{"--traces", "-1"}, "invalid --traces -1"},
+		{[]string{"--concurrency", "0"}, "invalid --concurrency 0"},
+		{[]string{"--format", "csv"}, `invalid --format "csv": want table, md or json`},
+		{[]string{"--collector", "zipkin"}, `invalid --collector "zipkin": want receiver or jaeger`},
+		{[]string{"--plot", "chart.pdf"}, `invalid --plot "chart.pdf": the file name must end in .svg or .png`},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		_, err := ParseOptions(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseOptions(%q) = %v, want an error with %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestParseSummary(t *testing.T) {
+	out := `
+main  ████████
+trace id: 0123456789abcdef0123456789abcdef
+180000 of 180000 spans delivered to 127.0.0.1:4317 over OTLP/gRPC.
+Waited 1.234ms for the collector's answer.
+`
+	s, err := ParseSummary(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Delivered != 180000 || s.Created != 180000 || s.Protocol != "OTLP/gRPC" || s.Cause != "" || s.Waited != 1234*time.Microsecond {
+		t.Errorf("ParseSummary = %+v", s)
+	}
+
+	out = "0 of 9 spans delivered to http://127.0.0.1:9/v1/traces over OTLP/HTTP: connection refused at 127.0.0.1:9\nWaited 5.5s for the collector's answer.\n"
+	s, err = ParseSummary(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Delivered != 0 || s.Created != 9 || s.Protocol != "OTLP/HTTP" || s.Cause != "connection refused at 127.0.0.1:9" || s.Waited != 5500*time.Millisecond {
+		t.Errorf("ParseSummary of a failed run = %+v", s)
+	}
+
+	if _, err := ParseSummary("panic: boom\n"); err == nil || !strings.Contains(err.Error(), "spans delivered") {
+		t.Errorf("no summary line: %v", err)
+	}
+	if _, err := ParseSummary("9 of 9 spans delivered to x:1 over OTLP/gRPC.\n"); err == nil || !strings.Contains(err.Error(), "Waited") {
+		t.Errorf("no Waited line: %v", err)
+	}
+}
