@@ -93,6 +93,9 @@ func ParseOptions(args []string) (Options, error) {
 }
 
 func main() {
+	if isLauncher() {
+		launcher() // see launch.go
+	}
 	o, err := ParseOptions(os.Args[1:])
 	switch {
 	case errors.Is(err, flag.ErrHelp):

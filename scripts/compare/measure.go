@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -10,10 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"example.com/gftrace/common/config"
@@ -133,20 +130,13 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 		end()
 		return Sample{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, v.Bin, append([]string{"-endpoint", relay.Addr}, s.Args...)...)
 	// Only PATH and HOME: no OTEL_* variable of the caller's changes the work.
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	runErr := cmd.Run()
-	wall := time.Since(start)
+	m, runErr := Launch(v.Bin, append([]string{"-endpoint", relay.Addr}, s.Args...), env, &stdout, &stderr, runTimeout)
 	relayErr := relay.Close(5 * time.Second)
 	spans, requests, raw := end()
-
-	if cmd.ProcessState == nil { // it did not start
+	if runErr != nil {
 		return Sample{}, runErr
 	}
 	smp := Sample{
@@ -156,23 +146,24 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 		UpBytes:        relay.Up(),
 		DownBytes:      relay.Down(),
 		RawBytes:       raw,
-		Wall:           wall,
+		Wall:           m.Wall,
+		CPU:            m.CPU,
+		PeakRSS:        m.PeakRSS,
 	}
-	smp.CPU, smp.PeakRSS = usage(cmd.ProcessState)
 	sum, perr := ParseSummary(stdout.String())
 	switch {
-	case ctx.Err() != nil:
+	case m.TimedOut:
 		return smp, fmt.Errorf("did not end within %s", runTimeout)
 	case perr != nil:
-		return smp, fmt.Errorf("%v (exit code %d)%s", perr, cmd.ProcessState.ExitCode(), lastLines(stderr.String()))
+		return smp, fmt.Errorf("%v (exit code %d)%s", perr, m.Exit, lastLines(stderr.String()))
 	}
 	smp.SpansSent, smp.Flush = sum.Created, sum.Waited
 	if spans < 0 { // the collector cannot count: take the program's word
 		smp.SpansDelivered = sum.Delivered
 	}
 	switch {
-	case cmd.ProcessState.ExitCode() != 0 || sum.Cause != "":
-		return smp, fmt.Errorf("exit code %d: %s", cmd.ProcessState.ExitCode(), sum.Line)
+	case m.Exit != 0 || sum.Cause != "":
+		return smp, fmt.Errorf("exit code %d: %s", m.Exit, sum.Line)
 	case smp.SpansDelivered != sum.Created:
 		return smp, fmt.Errorf("%d spans created, %d arrived at the collector", sum.Created, smp.SpansDelivered)
 	case sum.Delivered != smp.SpansDelivered:
@@ -181,20 +172,6 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 		return smp, fmt.Errorf("the exporter's connections did not end with its process")
 	}
 	return smp, nil
-}
-
-// usage returns the CPU time (user + system) and the peak resident set
-// size in bytes of an ended process.
-func usage(ps *os.ProcessState) (time.Duration, int64) {
-	ru, ok := ps.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return ps.UserTime() + ps.SystemTime(), 0
-	}
-	rss := int64(ru.Maxrss) * 1024 // KiB on Linux
-	if runtime.GOOS == "darwin" {
-		rss = int64(ru.Maxrss) // bytes on macOS
-	}
-	return ps.UserTime() + ps.SystemTime(), rss
 }
 
 // Summary is what the program's summary lines say.

@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -64,14 +66,19 @@ func WritePlot(path string, r Report) error {
 			plots[i] = append(plots[i], p)
 		}
 	}
-	w, h := vg.Length(len(panels))*2.4*vg.Inch, vg.Length(len(scenarios))*2.6*vg.Inch
+	w, h := vg.Length(len(panels))*2.4*vg.Inch, vg.Length(len(scenarios))*2.6*vg.Inch+7*vg.Millimeter
 	c, err := draw.NewFormattedCanvas(w, h, format)
 	if err != nil {
 		return err
 	}
+	dc := draw.New(c)
+	caption := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 10), XAlign: draw.XLeft, YAlign: draw.YTop,
+		Handler: plot.DefaultTextHandler}
+	dc.FillText(caption, vg.Point{X: 3 * vg.Millimeter, Y: h - 2*vg.Millimeter}, fmt.Sprintf(
+		"Bars: median of %s; whiskers: min–max. %s; %s.", plural(r.Runs, "run"), r.Machine, r.Date))
 	tiles := draw.Tiles{Rows: len(scenarios), Cols: len(panels), PadX: 6 * vg.Millimeter, PadY: 8 * vg.Millimeter,
-		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
-	canvases := plot.Align(plots, tiles, draw.New(c))
+		PadTop: 9 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
+	canvases := plot.Align(plots, tiles, dc)
 	for i := range plots {
 		for j := range plots[i] {
 			plots[i][j].Draw(canvases[i][j])

@@ -35,7 +35,8 @@ func TestWritePlotSVG(t *testing.T) {
 		t.Fatalf("not an SVG:\n%.300s", svg)
 	}
 	for _, want := range []string{"spans/s, end to end", "bytes/span sent, vs protobuf", "CPU seconds", "peak RSS, MiB",
-		"one trace", "100 traces", "gRPC", "HTTP", "protobuf"} {
+		"one trace", "100 traces", "gRPC", "HTTP", "protobuf",
+		"median of 2 runs", "test machine, 2 cores", "2026-01-02"} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("the chart has no %q", want)
 		}

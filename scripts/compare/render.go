@@ -36,7 +36,7 @@ func (r Report) Scenarios() [][]Row {
 
 func (r Report) header() []string {
 	return []string{
-		fmt.Sprintf("OTLP/gRPC or OTLP/HTTP: the sample's two programs, %d runs of each per scenario, taking turns (gRPC, HTTP, gRPC, HTTP, ...).", r.Runs),
+		fmt.Sprintf("OTLP/gRPC or OTLP/HTTP: the sample's two programs, %s of each per scenario, taking turns (gRPC, HTTP, gRPC, HTTP, ...).", plural(r.Runs, "run")),
 		"Each cell: the median, and (min–max) when the runs differ.",
 		"Collector: " + r.Collector + ", behind a byte-counting relay on 127.0.0.1 (wire bytes are TCP payload).",
 		"Machine: " + r.Machine + "; " + r.Date + ".",
@@ -173,6 +173,14 @@ func printing(u Unit, x float64) (string, float64, func(float64) string) {
 	default: // Bytes
 		return " MiB", 1 << 20, func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 	}
+}
+
+// plural writes "1 run" or "2 runs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // thousands writes n with a comma between groups of three digits.
