@@ -52,7 +52,7 @@ func Launch(bin string, args, env []string, stdout, stderr io.Writer, timeout ti
 	cmd := exec.Command(self, append([]string{bin}, args...)...)
 	cmd.Env = append(append([]string(nil), env...), launcherEnv+"="+timeout.String())
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.ExtraFiles = []*os.File{w} // fd 3: the report
+	cmd.ExtraFiles = []*os.File{w}  // fd 3: the report
 	cmd.WaitDelay = 5 * time.Second // for output still held open by a killed program's children
 	err = cmd.Start()
 	w.Close()
