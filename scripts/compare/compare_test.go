@@ -159,3 +159,32 @@ func TestLostSpansFailTheRunAndTheExitCode(t *testing.T) {
 		}
 	}
 }
+
+// unreachableCollector is a collector that is not there at all.
+type unreachableCollector struct{}
+
+func (unreachableCollector) Name() string { return "nothing" }
+
+func (unreachableCollector) Start(Variant) (string, func() (int, int, int64), error) {
+	return "", nil, &CollectorError{"no Jaeger listens for OTLP/gRPC on 127.0.0.1:4317; start it with scripts/jaeger.sh start"}
+}
+
+// Without a collector no run can succeed: say so once and exit 1, with no
+// results on stdout.
+func TestNoCollectorStopsAtOnce(t *testing.T) {
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	o := Options{Runs: 5, Traces: 0, Concurrency: 1, Format: "table", Repo: repo, collector: unreachableCollector{}}
+	if code := Compare(o, &stdout, &stderr); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout %q, want nothing", stdout.String())
+	}
+	if n := strings.Count(stderr.String(), "start it with scripts/jaeger.sh start"); n != 1 {
+		t.Errorf("the cause appears %d times on stderr, want once:\n%s", n, stderr.String())
+	}
+}

@@ -131,15 +131,17 @@ func Compare(o Options, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	var notes []string
 	collector := o.collector
 	switch {
 	case collector != nil:
 	case o.Collector == "jaeger":
 		collector = jaegerCollector{}
+		notes = append(notes, JaegerNote)
 	default:
 		collector = receiverCollector{}
 	}
-	report := Report{Runs: o.Runs, Collector: collector.Name(), Machine: machine(), Date: time.Now().Format("2006-01-02")}
+	report := Report{Runs: o.Runs, Collector: collector.Name(), Machine: machine(), Date: time.Now().Format("2006-01-02"), Notes: notes}
 	scenarios := []Scenario{{Key: "one-trace", Traces: 1, Short: "one trace",
 		Title: "One trace: the default run (users 100,1), one new process per run"}}
 	switch {

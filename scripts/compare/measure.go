@@ -92,8 +92,11 @@ func (receiverCollector) Start(v Variant) (string, func() (int, int, int64), err
 type jaegerCollector struct{}
 
 func (jaegerCollector) Name() string {
-	return "Jaeger (scripts/jaeger.sh) on 127.0.0.1:4317 and :4318; delivered spans are the programs' own count of spans Jaeger accepted"
+	return "the Jaeger of scripts/jaeger.sh, on 127.0.0.1:4317 (gRPC) and :4318 (HTTP)"
 }
+
+// JaegerNote says what a comparison against Jaeger cannot measure.
+const JaegerNote = "the harness cannot count inside Jaeger: spans delivered is each program's own count of the spans Jaeger accepted, and export requests and protobuf size are not known."
 
 func (jaegerCollector) Start(v Variant) (string, func() (int, int, int64), error) {
 	addr := "127.0.0.1:4317"

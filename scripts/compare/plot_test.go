@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -21,8 +22,11 @@ func twoScenarios() Report {
 	return r
 }
 
-func TestWritePlotSVG(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "compare.svg")
+// plotFile draws the two-scenario fixture to a file of that name and
+// returns what was written.
+func plotFile(t *testing.T, name string) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
 	if err := WritePlot(path, twoScenarios()); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +34,11 @@ func TestWritePlotSVG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svg := string(b)
+	return b
+}
+
+func TestWritePlotSVG(t *testing.T) {
+	svg := string(plotFile(t, "compare.svg"))
 	if !strings.Contains(svg, "<svg") {
 		t.Fatalf("not an SVG:\n%.300s", svg)
 	}
@@ -44,16 +52,7 @@ func TestWritePlotSVG(t *testing.T) {
 }
 
 func TestWritePlotPNG(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "compare.png")
-	if err := WritePlot(path, twoScenarios()); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
+	img, err := png.Decode(bytes.NewReader(plotFile(t, "compare.png")))
 	if err != nil {
 		t.Fatalf("not a PNG: %v", err)
 	}
