@@ -115,7 +115,7 @@ func tableCells(rows []Row) [][]string {
 			cells = append(cells, Cell(f.Unit, row.Stat(f)))
 		}
 		if len(rows) == 2 {
-			cells = append(cells, ratio(rows[0].Stat(f), rows[1].Stat(f)))
+			cells = append(cells, ratio(f.Unit, rows[0].Stat(f), rows[1].Stat(f)))
 		}
 		out = append(out, cells)
 	}
@@ -197,12 +197,18 @@ func thousands(n int64) string {
 	return s
 }
 
-// ratio is b's median over a's, as "1.23×".
-func ratio(a, b Stat) string {
-	if a.N == 0 || b.N == 0 || a.Median == 0 {
+// ratio is b's median over a's, as "1.23×"; none when either prints as
+// zero, since a ratio of values below the printed precision is noise.
+func ratio(u Unit, a, b Stat) string {
+	if a.N == 0 || b.N == 0 || printsAsZero(u, a.Median) || printsAsZero(u, b.Median) {
 		return "–"
 	}
 	return strconv.FormatFloat(b.Median/a.Median, 'f', 2, 64) + "×"
+}
+
+func printsAsZero(u Unit, x float64) bool {
+	_, scale, format := printing(u, x)
+	return strings.Trim(format(x/scale), "0.,") == ""
 }
 
 // WriteJSON prints one JSON array with an object per variant and scenario:

@@ -95,6 +95,25 @@ func TestWriteMarkdown(t *testing.T) {
 	}
 }
 
+func TestRatio(t *testing.T) {
+	one := func(x float64) Stat { return Stat{Median: x, Min: x, Max: x, N: 1} }
+	for _, c := range []struct {
+		u    Unit
+		a, b Stat
+		want string
+	}{
+		{Seconds, one(0.002), one(0.003), "1.50×"},
+		{Seconds, one(0.00001), one(0.00003), "–"}, // 0.0 ms against 0.0 ms
+		{Count, one(0), one(3), "–"},
+		{BytesPerSpan, one(0.2), one(0.3), "1.50×"},
+		{Rate, Stat{}, one(3), "–"}, // unknown
+	} {
+		if got := ratio(c.u, c.a, c.b); got != c.want {
+			t.Errorf("ratio(%v, %v, %v) = %q, want %q", c.u, c.a.Median, c.b.Median, got, c.want)
+		}
+	}
+}
+
 func TestCell(t *testing.T) {
 	for _, c := range []struct {
 		u    Unit
