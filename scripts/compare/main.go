@@ -117,6 +117,7 @@ func main() {
 // Compare builds the programs, runs the comparison, prints the report to
 // stdout and progress to stderr, and returns the exit code.
 func Compare(o Options, stdout, stderr io.Writer) int {
+	began := time.Now()
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "compare: "+format+"\n", a...) }
 	dir, err := os.MkdirTemp("", "compare-")
 	if err != nil {
@@ -210,6 +211,7 @@ func Compare(o Options, stdout, stderr io.Writer) int {
 		}
 		progress("chart written to %s", o.Plot)
 	}
+	progress("done in %s", time.Since(began).Round(100*time.Millisecond))
 	if failed > 0 {
 		progress("%d run(s) lost spans or failed; see above", failed)
 		return 1
