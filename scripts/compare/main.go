@@ -143,55 +143,21 @@ func Compare(o Options, stdout, stderr io.Writer) int {
 		collector = receiverCollector{}
 	}
 	report := Report{Runs: o.Runs, Collector: collector.Name(), Machine: machine(), Date: time.Now().Format("2006-01-02"), Notes: notes}
-	scenarios := []Scenario{{Key: "one-trace", Traces: 1, Short: "one trace",
-		Title: "One trace: the default run (users 100,1), one new process per run"}}
-	switch {
-	case o.Traces == 0:
-		report.Notes = append(report.Notes, "load run skipped (--traces 0).")
-	case !HasLoadMode(variants[0].Bin) || !HasLoadMode(variants[1].Bin):
-		report.Notes = append(report.Notes, "load run not measured: this checkout's programs have no -traces flag (the high-volume mode); only the one-trace run is measured.")
-	default:
-		n, c := strconv.Itoa(o.Traces), strconv.Itoa(o.Concurrency)
-		scenarios = append(scenarios, Scenario{Key: "load", Traces: o.Traces, Short: thousands(int64(o.Traces)) + " traces",
-			Title: fmt.Sprintf("Load: -traces %s -concurrency %s, one new process per run", n, c),
-			// A generous wait at the end: the point is to measure it, not to cut it.
-			Args: []string{"-traces", n, "-concurrency", c, "-timeout", "30s"}})
-	}
-	for _, n := range report.Notes {
+	scenarios, unmeasured := Scenarios(o, variants)
+	report.Notes = append(report.Notes, unmeasured...)
+	for _, n := range unmeasured {
 		progress("%s", n)
 	}
-
-	rows := make([]Row, 0, len(scenarios)*len(variants))
 	for _, s := range scenarios {
 		for _, v := range variants {
-			rows = append(rows, Row{Scenario: s, Variant: v})
+			report.Rows = append(report.Rows, Row{Scenario: s, Variant: v})
 		}
 	}
-	failed := 0
-	for i := 1; i <= o.Runs; i++ {
-		for k := range rows {
-			row := &rows[k]
-			progress("run %d of %d: %s, %s ...", i, o.Runs, row.Scenario.Short, row.Variant.Protocol)
-			smp, err := Run(row.Variant, row.Scenario, collector)
-			if smp.SpansSent > 0 {
-				row.Samples = append(row.Samples, smp)
-			}
-			if err != nil {
-				var unavailable *CollectorError
-				if errors.As(err, &unavailable) {
-					progress("%v", err)
-					return 1
-				}
-				row.Failed++
-				failed++
-				progress("run %d of %d: %s, %s FAILED: %v", i, o.Runs, row.Scenario.Short, row.Variant.Protocol, err)
-				continue
-			}
-			progress("run %d of %d: %s, %s: %d of %d spans in %s", i, o.Runs, row.Scenario.Short, row.Variant.Protocol,
-				smp.SpansDelivered, smp.SpansSent, smp.Wall.Round(time.Millisecond))
-		}
+	failed, err := measure(report.Rows, o.Runs, collector, progress)
+	if err != nil {
+		progress("%v", err)
+		return 1
 	}
-	report.Rows = rows
 
 	write := WriteTable
 	switch o.Format {
@@ -217,6 +183,55 @@ func Compare(o Options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// Scenarios returns the work both variants do: the one-trace run always,
+// and the load run when asked for and the programs have -traces; with
+// notes on what is not measured.
+func Scenarios(o Options, variants []Variant) ([]Scenario, []string) {
+	scenarios := []Scenario{{Key: "one-trace", Traces: 1, Short: "one trace",
+		Title: "One trace: the default run (users 100,1), one new process per run"}}
+	switch {
+	case o.Traces == 0:
+		return scenarios, []string{"load run skipped (--traces 0)."}
+	case !HasLoadMode(variants[0].Bin) || !HasLoadMode(variants[1].Bin):
+		return scenarios, []string{"load run not measured: this checkout's programs have no -traces flag (the high-volume mode); only the one-trace run is measured."}
+	}
+	n, c := strconv.Itoa(o.Traces), strconv.Itoa(o.Concurrency)
+	return append(scenarios, Scenario{Key: "load", Traces: o.Traces, Short: thousands(int64(o.Traces)) + " traces",
+		Title: fmt.Sprintf("Load: -traces %s -concurrency %s, one new process per run", n, c),
+		// A generous wait at the end: the point is to measure it, not to cut it.
+		Args: []string{"-traces", n, "-concurrency", c, "-timeout", "30s"}}), nil
+}
+
+// measure runs every row runs times, the rows taking turns, and adds the
+// samples to them. It returns how many runs failed, or an error when the
+// collector cannot be reached at all.
+func measure(rows []Row, runs int, collector Collector, progress func(string, ...any)) (int, error) {
+	failed := 0
+	for i := 1; i <= runs; i++ {
+		for k := range rows {
+			row := &rows[k]
+			name := fmt.Sprintf("run %d of %d: %s, %s", i, runs, row.Scenario.Short, row.Variant.Protocol)
+			progress("%s ...", name)
+			smp, err := Run(row.Variant, row.Scenario, collector)
+			if smp.SpansSent > 0 {
+				row.Samples = append(row.Samples, smp)
+			}
+			var unavailable *CollectorError
+			switch {
+			case errors.As(err, &unavailable):
+				return failed, err
+			case err != nil:
+				row.Failed++
+				failed++
+				progress("%s FAILED: %v", name, err)
+			default:
+				progress("%s: %d of %d spans in %s", name, smp.SpansDelivered, smp.SpansSent, smp.Wall.Round(time.Millisecond))
+			}
+		}
+	}
+	return failed, nil
 }
 
 // findRepo walks up from the current directory to the sample's checkout:
