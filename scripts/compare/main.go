@@ -37,6 +37,7 @@ Options:
   --format F        table, md or json (default table)
   --collector C     receiver: the in-process OTLP receiver of common/receiver (default)
                     jaeger: the Jaeger of scripts/jaeger.sh, on 127.0.0.1:4317 and :4318
+                    (or the ports in JAEGER_OTLP_GRPC_PORT, JAEGER_OTLP_HTTP_PORT)
   --plot FILE       also draw the main figures to FILE, .svg or .png
   --repo DIR        the sample's checkout (default: found from the current directory)
   -h, --help        show this help

@@ -92,17 +92,27 @@ func (receiverCollector) Start(v Variant) (string, func() (int, int, int64), err
 type jaegerCollector struct{}
 
 func (jaegerCollector) Name() string {
-	return "the Jaeger of scripts/jaeger.sh, on 127.0.0.1:4317 (gRPC) and :4318 (HTTP)"
+	return fmt.Sprintf("the Jaeger of scripts/jaeger.sh, on %s (gRPC) and %s (HTTP)", jaegerAddr(config.GRPC), jaegerAddr(config.HTTP))
+}
+
+// jaegerAddr is where scripts/jaeger.sh's Jaeger takes OTLP over protocol
+// p, with the ports it reads from the same variables.
+func jaegerAddr(p config.Protocol) string {
+	key, port := "JAEGER_OTLP_GRPC_PORT", "4317"
+	if p == config.HTTP {
+		key, port = "JAEGER_OTLP_HTTP_PORT", "4318"
+	}
+	if v := os.Getenv(key); v != "" {
+		port = v
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
 
 // JaegerNote says what a comparison against Jaeger cannot measure.
 const JaegerNote = "the harness cannot count inside Jaeger: spans delivered is each program's own count of the spans Jaeger accepted, and export requests and protobuf size are not known."
 
 func (jaegerCollector) Start(v Variant) (string, func() (int, int, int64), error) {
-	addr := "127.0.0.1:4317"
-	if v.Protocol == config.HTTP {
-		addr = "127.0.0.1:4318"
-	}
+	addr := jaegerAddr(v.Protocol)
 	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 	if err != nil {
 		return "", nil, &CollectorError{fmt.Sprintf("no Jaeger listens for %s on %s; start it with scripts/jaeger.sh start", v.Protocol, addr)}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/gftrace/common/config"
 )
 
 func TestParseOptionsDefaults(t *testing.T) {
@@ -77,5 +79,18 @@ Waited 1.234ms for the collector's answer.
 	}
 	if _, err := ParseSummary("9 of 9 spans delivered to x:1 over OTLP/gRPC.\n"); err == nil || !strings.Contains(err.Error(), "Waited") {
 		t.Errorf("no Waited line: %v", err)
+	}
+}
+
+// --collector jaeger goes where scripts/jaeger.sh listens, its port
+// variables included.
+func TestJaegerAddr(t *testing.T) {
+	t.Setenv("JAEGER_OTLP_GRPC_PORT", "")
+	t.Setenv("JAEGER_OTLP_HTTP_PORT", "14318")
+	if got := jaegerAddr(config.GRPC); got != "127.0.0.1:4317" {
+		t.Errorf("gRPC: %s, want 127.0.0.1:4317", got)
+	}
+	if got := jaegerAddr(config.HTTP); got != "127.0.0.1:14318" {
+		t.Errorf("HTTP with JAEGER_OTLP_HTTP_PORT=14318: %s", got)
 	}
 }
