@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"net"
 	"strings"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -29,10 +30,14 @@ func NewGRPCWith(opts Options) *Receiver {
 	if opts.TLS != nil {
 		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
 	}
-	srv := grpc.NewServer(serverOpts...)
-	coltracepb.RegisterTraceServiceServer(srv, &traceService{r: r})
-	go srv.Serve(lis)
-	r.close = srv.Stop
+	r.serve = func(lis net.Listener) func() {
+		// A stopped grpc.Server cannot serve again: each start has its own.
+		srv := grpc.NewServer(serverOpts...)
+		coltracepb.RegisterTraceServiceServer(srv, &traceService{r: r})
+		go srv.Serve(lis)
+		return srv.Stop
+	}
+	r.start(lis)
 	return r
 }
 
@@ -42,6 +47,10 @@ type traceService struct {
 }
 
 func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	a, ok := s.r.decide(ctx)
+	if !ok {
+		return nil, status.Error(codes.Unavailable, "the receiver stopped") // the client gave up or is gone
+	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	header := map[string][]string{}
 	for k, v := range md {
@@ -50,6 +59,10 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 	if !s.r.tokenOK(header["authentication"]) {
 		return nil, status.Error(codes.Unauthenticated, wrongToken)
 	}
+	if a.code != codes.OK {
+		return nil, status.Error(a.code, a.message)
+	}
+	spans, rejected := accept(flatten(req.GetResourceSpans()), a.reject)
 	info, _ := ctx.Value(wireKey{}).(*wireInfo)
 	s.r.record(Request{
 		Path:        coltracepb.TraceService_Export_FullMethodName,
@@ -57,9 +70,9 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 		Compression: info.compression,
 		WireBytes:   info.wireBytes,
 		RawBytes:    proto.Size(req),
-		Spans:       flatten(req.GetResourceSpans()),
+		Spans:       spans,
 	})
-	return &coltracepb.ExportTraceServiceResponse{}, nil
+	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)}, nil
 }
 
 // wireStats learns from gRPC's stats what the handler cannot see: the

@@ -5,10 +5,14 @@ import (
 	"compress/gzip"
 	"io"
 	"log"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -22,17 +26,20 @@ func NewHTTPWith(opts Options) *Receiver {
 	lis := listen()
 	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
-	srv := &http.Server{
-		Handler:   http.HandlerFunc(r.serveHTTP),
-		TLSConfig: opts.TLS,
-		ErrorLog:  log.New(io.Discard, "", 0), // failed handshakes are the client's to report
+	r.serve = func(lis net.Listener) func() {
+		srv := &http.Server{
+			Handler:   http.HandlerFunc(r.serveHTTP),
+			TLSConfig: opts.TLS,
+			ErrorLog:  log.New(io.Discard, "", 0), // failed handshakes are the client's to report
+		}
+		if opts.TLS != nil {
+			go srv.ServeTLS(lis, "", "") // the certificates are in TLSConfig
+		} else {
+			go srv.Serve(lis)
+		}
+		return func() { srv.Close() }
 	}
-	if opts.TLS != nil {
-		go srv.ServeTLS(lis, "", "") // the certificates are in TLSConfig
-	} else {
-		go srv.Serve(lis)
-	}
-	r.close = func() { srv.Close() }
+	r.start(lis)
 	return r
 }
 
@@ -45,8 +52,21 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "this receiver takes application/x-protobuf, not "+ct, http.StatusUnsupportedMediaType)
 		return
 	}
+	a, ok := r.decide(req.Context())
+	if !ok {
+		// The client gave up or the receiver stopped: drop the connection
+		// rather than let net/http answer 200.
+		panic(http.ErrAbortHandler)
+	}
 	if !r.tokenOK(req.Header.Values("Authentication")) {
 		http.Error(w, wrongToken, http.StatusUnauthorized)
+		return
+	}
+	if a.code != codes.OK {
+		if a.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(a.retryAfter.Round(time.Second)/time.Second)))
+		}
+		http.Error(w, a.message, httpStatus(a.code))
 		return
 	}
 	wire, err := io.ReadAll(req.Body)
@@ -71,6 +91,7 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "bad protobuf body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	spans, rejected := accept(flatten(msg.GetResourceSpans()), a.reject)
 	header := map[string][]string{}
 	for k, v := range req.Header {
 		header[strings.ToLower(k)] = v
@@ -81,9 +102,9 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		Compression: compression,
 		WireBytes:   len(wire),
 		RawBytes:    len(body),
-		Spans:       flatten(msg.GetResourceSpans()),
+		Spans:       spans,
 	})
-	resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)})
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	w.Write(resp)
 }

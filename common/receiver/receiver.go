@@ -9,7 +9,9 @@
 //
 // NewGRPCWith and NewHTTPWith take Options, for a receiver that serves TLS
 // (as httptest.NewTLSServer does) or checks a token, as a real collector
-// may.
+// may. SetFault, Stop and Restart make a receiver misbehave as a collector
+// in trouble does: it goes down, never answers, answers late, is
+// unavailable for a while, refuses, or rejects some spans.
 package receiver
 
 import (
@@ -47,11 +49,20 @@ type Receiver struct {
 	Addr string
 
 	opts  Options
-	close func()
+	serve func(net.Listener) (stop func()) // serves on a port: see start
 
 	mu       sync.Mutex
 	requests []Request
 	arrived  chan struct{} // closed and replaced on every request
+	attempts int           // export requests, refused ones included
+
+	// The fault switches (see fault.go).
+	fault       Fault
+	faultSince  time.Time
+	unavailable int           // exports answered Unavailable so far
+	held        []net.Conn    // connections kept silent by Fault.Hold
+	stop        func()        // stops serving; nil when stopped
+	stopped     chan struct{} // closed by Stop
 }
 
 // Request is one export request as it arrived.
@@ -154,7 +165,7 @@ func (r *Receiver) WaitSpans(n int, timeout time.Duration) bool {
 }
 
 // Close stops the receiver and closes its connections.
-func (r *Receiver) Close() { r.close() }
+func (r *Receiver) Close() { r.Stop() }
 
 // flatten turns the OTLP message into Spans.
 func flatten(resourceSpans []*tracepb.ResourceSpans) []Span {

@@ -1,0 +1,220 @@
+package receiver
+
+import (
+	"context"
+	"net"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc/codes"
+)
+
+// Fault makes a receiver misbehave on purpose, as a collector in trouble
+// does, so that a test can see what the exporter and the program make of
+// it. The zero Fault is a receiver that behaves. Set one with SetFault.
+type Fault struct {
+	// Hold accepts connections and never reads from or writes to them: the
+	// port is open, but nothing answers, not even the gRPC or TLS handshake.
+	Hold bool
+	// Delay answers each export only after this long; an exporter that
+	// gives up first gets no answer.
+	Delay time.Duration
+	// Unavailable answers the first Unavailable exports, and UnavailableFor
+	// every export within that long after SetFault, with gRPC UNAVAILABLE or
+	// HTTP 503 Service Unavailable, as a collector that is starting or
+	// overloaded does: an exporter retries these. RetryAfter, when not zero,
+	// goes in the HTTP answer's Retry-After header (in whole seconds).
+	Unavailable    int
+	UnavailableFor time.Duration
+	RetryAfter     time.Duration
+	// Refuse answers every export with this gRPC code (HTTP: the status
+	// that OTLP maps it to, see httpStatus), which an exporter must not
+	// retry: codes.InvalidArgument (400), codes.Unauthenticated (401)...
+	Refuse codes.Code
+	// Reject takes each export but rejects this many of its spans (at most
+	// all of them), answering an OTLP partial success. The rejected spans
+	// are not recorded.
+	Reject int
+	// Message is what the receiver says with a refusal, an unavailability
+	// or a partial success.
+	Message string
+}
+
+// SetFault changes how the receiver answers from now on; SetFault(Fault{})
+// makes it behave again.
+func (r *Receiver) SetFault(f Fault) {
+	r.mu.Lock()
+	r.fault, r.faultSince, r.unavailable = f, time.Now(), 0
+	var release []net.Conn
+	if !f.Hold {
+		// Connections held so far are dropped, so that the client
+		// reconnects to a receiver that answers.
+		release, r.held = r.held, nil
+	}
+	r.mu.Unlock()
+	for _, c := range release {
+		c.Close()
+	}
+}
+
+// Attempts returns how many export requests arrived, those the receiver
+// refused included: a test can count an exporter's retries with it.
+func (r *Receiver) Attempts() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.attempts
+}
+
+// answer is what the receiver does with one export, whatever the protocol.
+type answer struct {
+	code       codes.Code // codes.OK: take the spans
+	message    string
+	retryAfter time.Duration
+	reject     int // spans to reject in a partial success
+}
+
+// decide counts the attempt and picks the answer to it, after the fault's
+// delay. It returns false when the export is to get no answer at all: the
+// client gave up or the receiver stopped during the delay.
+func (r *Receiver) decide(ctx context.Context) (answer, bool) {
+	r.mu.Lock()
+	r.attempts++
+	f, since := r.fault, r.faultSince
+	unavailable := r.unavailable < f.Unavailable || time.Since(since) < f.UnavailableFor
+	if r.unavailable < f.Unavailable {
+		r.unavailable++
+	}
+	stopped := r.stopped
+	r.mu.Unlock()
+
+	if f.Delay > 0 {
+		select {
+		case <-time.After(f.Delay):
+		case <-ctx.Done():
+			return answer{}, false
+		case <-stopped:
+			return answer{}, false
+		}
+	}
+	message := f.Message
+	if message == "" {
+		message = "the receiver's fault switch says so"
+	}
+	switch {
+	case unavailable:
+		return answer{code: codes.Unavailable, message: message, retryAfter: f.RetryAfter}, true
+	case f.Refuse != codes.OK:
+		return answer{code: f.Refuse, message: message}, true
+	}
+	return answer{reject: f.Reject, message: message}, true
+}
+
+// accept splits off the spans to reject (the last ones) and returns the
+// spans to keep and how many were rejected.
+func accept(spans []Span, reject int) ([]Span, int) {
+	reject = min(max(reject, 0), len(spans))
+	return spans[:len(spans)-reject], reject
+}
+
+// partial is the partial-success part of an answer, or nil when no span
+// was rejected.
+func partial(rejected int, message string) *coltracepb.ExportTracePartialSuccess {
+	if rejected == 0 {
+		return nil
+	}
+	return &coltracepb.ExportTracePartialSuccess{RejectedSpans: int64(rejected), ErrorMessage: message}
+}
+
+// httpStatus is the HTTP status for a gRPC code, as the OTLP/HTTP
+// specification and the gRPC-HTTP mapping have it.
+func httpStatus(c codes.Code) int {
+	switch c {
+	case codes.InvalidArgument, codes.FailedPrecondition, codes.OutOfRange:
+		return 400
+	case codes.Unauthenticated:
+		return 401
+	case codes.PermissionDenied:
+		return 403
+	case codes.NotFound:
+		return 404
+	case codes.ResourceExhausted:
+		return 429
+	case codes.Unimplemented:
+		return 501
+	case codes.Unavailable:
+		return 503
+	case codes.DeadlineExceeded:
+		return 504
+	}
+	return 500
+}
+
+// holdListener hands the server only the connections that arrive while the
+// receiver does not hold them; the others it keeps open and silent.
+type holdListener struct {
+	net.Listener
+	r *Receiver
+}
+
+func (l holdListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || !l.r.hold(c) {
+			return c, err
+		}
+	}
+}
+
+// hold keeps c, silent, when the fault says so, and tells whether it did.
+func (r *Receiver) hold(c net.Conn) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.fault.Hold {
+		return false
+	}
+	r.held = append(r.held, c)
+	return true
+}
+
+// Stop closes the receiver's port and every connection, as a collector that
+// goes down does: an exporter's connection is then refused. What arrived is
+// kept. Restart opens the same port again.
+func (r *Receiver) Stop() {
+	r.mu.Lock()
+	stop, held := r.stop, r.held
+	r.stop, r.held = nil, nil
+	if stop != nil {
+		close(r.stopped)
+	}
+	r.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	for _, c := range held {
+		c.Close()
+	}
+}
+
+// Restart serves again on the address the receiver had, after Stop. It
+// fails if something else took the port in the meantime.
+func (r *Receiver) Restart() error {
+	lis, err := net.Listen("tcp", r.Addr)
+	if err != nil {
+		return err
+	}
+	r.start(lis)
+	return nil
+}
+
+// start serves on lis, through holdListener.
+func (r *Receiver) start(lis net.Listener) {
+	r.mu.Lock()
+	r.stopped = make(chan struct{})
+	r.mu.Unlock()
+	stop := r.serve(holdListener{lis, r})
+	r.mu.Lock()
+	// The servers close only the listeners they have begun to serve on:
+	// closing lis too frees the port at once, even if Stop comes first.
+	r.stop = func() { lis.Close(); stop() }
+	r.mu.Unlock()
+}
