@@ -158,7 +158,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	if cfg.TLS, err = resolveTLS(tlsFlags{*useTLS, *ca, *cert, *key, set, ep, getenv}); err != nil {
 		return Config{}, nil, err
 	}
-	if cfg.Token, cfg.Headers, err = resolveHeaders(*token, set["token"], getenv); err != nil {
+	if cfg.Token, cfg.Headers, err = resolveHeaders(p, *token, set["token"], getenv); err != nil {
 		return Config{}, nil, err
 	}
 	if w := secretsInPlaintext(cfg); w != "" {
@@ -172,6 +172,11 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 			warnings = append(warnings, key+" is set but ignored: gf's Init samples every trace")
 		}
 	}
+	otelWarnings, err := checkOTelEnv(p, getenv)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	warnings = append(warnings, otelWarnings...)
 
 	cfg.Service = "inprocess-" + string(p)
 	if v, ok := lookup(getenv, "OTEL_SERVICE_NAME"); ok {
@@ -293,10 +298,39 @@ func ParseEndpoint(raw string) (hostPort, path string, err error) {
 	if host == "" {
 		return "", "", errors.New("the host is missing")
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+	if !validHost(host) {
+		return "", "", fmt.Errorf("host %q is not a host name or an IP address", host)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || strings.Trim(port, "0123456789") != "" {
 		return "", "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}
-	return net.JoinHostPort(host, port), path, nil
+	return net.JoinHostPort(host, strconv.Itoa(n)), path, nil
+}
+
+// validHost tells whether host is an IP address (IPv6 with or without a
+// zone) or a host name made of letters, digits, dots, hyphens and
+// underscores.
+func validHost(host string) bool {
+	ip, zone, hasZone := strings.Cut(host, "%")
+	if parsed := net.ParseIP(ip); parsed != nil {
+		return !hasZone || (parsed.To4() == nil && hostName(zone))
+	}
+	return !hasZone && hostName(host)
+}
+
+// hostName tells whether s is made of letters, digits, dots, hyphens and
+// underscores, as host names and network interface names are.
+func hostName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // lookup returns the environment variable's value when it is set and not empty.

@@ -49,6 +49,20 @@ func checkHeaderValue(v string) error {
 	return nil
 }
 
+// notMetadata says why a value cannot go in gRPC metadata.
+const notMetadata = "the value has a character that gRPC metadata cannot carry (only printable ASCII)"
+
+// printableASCII tells whether s is made of printable ASCII characters, as
+// a gRPC metadata value must be.
+func printableASCII(s string) bool {
+	for _, c := range s {
+		if c < ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
 // validHeaderName tells whether name is an HTTP token (RFC 9110), which is
 // what HTTP headers and gRPC metadata keys may be.
 func validHeaderName(name string) bool {
@@ -69,8 +83,9 @@ func validHeaderName(name string) bool {
 // resolveHeaders finds the token and the other headers of every export.
 // The token comes from -token, else TRACE_TOKEN, else the Authentication
 // entry of OTEL_EXPORTER_OTLP_HEADERS; the other entries of that variable
-// are the headers.
-func resolveHeaders(flagToken string, flagSet bool, getenv func(string) string) (token string, headers map[string]string, err error) {
+// are the headers. For gRPC every value must be printable ASCII, which is
+// all that gRPC metadata carries: grpc-go would fail every export.
+func resolveHeaders(p Protocol, flagToken string, flagSet bool, getenv func(string) string) (token string, headers map[string]string, err error) {
 	// The exporter reads both variables, so both must be well-formed.
 	for _, key := range otlpKeys("HEADERS") {
 		if v, ok := lookup(getenv, key); ok {
@@ -83,6 +98,9 @@ func resolveHeaders(flagToken string, flagSet bool, getenv func(string) string) 
 	if s := fromEnv(getenv, otlpKeys("HEADERS")...); s.value != "" {
 		all, _ := ParseHeaders(s.value)
 		for name, value := range all {
+			if p == GRPC && !printableASCII(value) {
+				return "", nil, fmt.Errorf("invalid %s: header %s: %s", s.source, name, notMetadata)
+			}
 			if strings.EqualFold(name, AuthHeader) {
 				fromHeaders = value
 				continue
@@ -96,6 +114,9 @@ func resolveHeaders(flagToken string, flagSet bool, getenv func(string) string) 
 	t := pick("-token", flagToken, flagSet, getenv, "TRACE_TOKEN")
 	if err := checkHeaderValue(t.value); err != nil {
 		return "", nil, fmt.Errorf("invalid %s: %v", t.source, err)
+	}
+	if p == GRPC && !printableASCII(t.value) {
+		return "", nil, fmt.Errorf("invalid %s: %s", t.source, notMetadata)
 	}
 	if t.value == "" {
 		t.value = fromHeaders

@@ -1,0 +1,87 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// spanLimits are the SDK's span limit variables: whole numbers, negative
+// for no limit.
+var spanLimits = []string{
+	"OTEL_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+	"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_ATTRIBUTE_VALUE_DEPTH_LIMIT",
+	"OTEL_SPAN_EVENT_COUNT_LIMIT", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
+	"OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+}
+
+// maxExportTimeout bounds OTEL_EXPORTER_OTLP_TIMEOUT: an hour, in
+// milliseconds.
+const maxExportTimeout = 3_600_000
+
+// checkOTelEnv checks the OpenTelemetry variables that the exporter and the
+// SDK read by themselves (those the program reads too are checked where it
+// reads them). Left to them, a malformed value is ignored with a log line
+// in the middle of the output, or stops gf's Init with a stack trace; here
+// it is bad input, named. A valid value that has no effect is a warning.
+func checkOTelEnv(p Protocol, getenv func(string) string) (warnings []string, err error) {
+	for _, key := range otlpKeys("TIMEOUT") {
+		if v, ok := lookup(getenv, key); ok {
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > maxExportTimeout {
+				return nil, fmt.Errorf("invalid %s %q: want milliseconds, a whole number from 1 to %d", key, v, maxExportTimeout)
+			}
+		}
+	}
+	for _, key := range otlpKeys("COMPRESSION") {
+		switch v, _ := lookup(getenv, key); v {
+		case "", "gzip":
+		case "none":
+			warnings = append(warnings, key+"=none is set but ignored: gf's Init always compresses with gzip")
+		default:
+			return nil, fmt.Errorf("invalid %s %q: want gzip or none", key, v)
+		}
+	}
+	for _, key := range otlpKeys("PROTOCOL") {
+		switch v, _ := lookup(getenv, key); {
+		case v == "" || v == "http/json" && p == HTTP:
+		case v == "grpc" && p == GRPC, v == "http/protobuf" && p == HTTP:
+		case v == "grpc", v == "http/protobuf", v == "http/json":
+			warnings = append(warnings, fmt.Sprintf("%s=%s is set but ignored: inprocess-%s exports over %s", key, v, string(p), p))
+		default:
+			return nil, fmt.Errorf("invalid %s %q: want grpc, http/protobuf or http/json", key, v)
+		}
+	}
+	for _, key := range spanLimits {
+		if v, ok := lookup(getenv, key); ok {
+			if _, err := strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("invalid %s %q: want a whole number (negative for no limit)", key, v)
+			}
+		}
+	}
+	if v, ok := lookup(getenv, "OTEL_RESOURCE_ATTRIBUTES"); ok {
+		if err := checkResourceAttributes(v); err != nil {
+			return nil, fmt.Errorf("invalid OTEL_RESOURCE_ATTRIBUTES: %v", err)
+		}
+	}
+	return warnings, nil
+}
+
+// checkResourceAttributes checks key1=value1,key2=value2 with URL-encoded
+// values, as the SDK reads OTEL_RESOURCE_ATTRIBUTES.
+func checkResourceAttributes(s string) error {
+	for i, entry := range strings.Split(s, ",") {
+		key, value, found := strings.Cut(entry, "=")
+		key = strings.TrimSpace(key)
+		switch {
+		case !found:
+			return fmt.Errorf("entry %d %q is not key=value", i+1, entry)
+		case key == "":
+			return fmt.Errorf("entry %d has no key", i+1)
+		}
+		if _, err := url.PathUnescape(strings.TrimSpace(value)); err != nil {
+			return fmt.Errorf("the value of %s is not URL-encoded", key)
+		}
+	}
+	return nil
+}
