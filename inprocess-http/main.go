@@ -30,7 +30,7 @@ func main() {
 
 	// Count what the SDK delivers and drops; this must come before the
 	// exporter is built.
-	watch := delivery.Watch(cfg.Timeout)
+	watch := delivery.Watch(cfg)
 
 	// gf's Init exports in plaintext. For TLS or headers it cannot send,
 	// package pipeline builds the same pipeline with them (see the README).

@@ -11,6 +11,7 @@ package delivery
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"os"
 	"strconv"
@@ -22,6 +23,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"example.com/gftrace/common/config"
 )
 
 // The SDK's metric names (OpenTelemetry semantic conventions for SDK health).
@@ -37,19 +40,23 @@ const flushGrace = 500 * time.Millisecond
 
 // Watcher collects the SDK's counts and export errors of one process.
 type Watcher struct {
-	reader  *sdkmetric.ManualReader
-	timeout time.Duration
+	reader   *sdkmetric.ManualReader
+	timeout  time.Duration
+	endpoint string      // host:port of the collector
+	tls      *tls.Config // nil for plaintext
 
 	mu     sync.Mutex
 	errs   []error
 	waited time.Duration
 }
 
-// Watch starts counting. timeout is the longest Flush waits for the
-// collector; it also bounds each export attempt of the exporter, retries
-// included, unless OTEL_EXPORTER_OTLP_TRACES_TIMEOUT or
-// OTEL_EXPORTER_OTLP_TIMEOUT says otherwise.
-func Watch(timeout time.Duration) *Watcher {
+// Watch starts counting the spans for the collector at cfg.Endpoint.
+// cfg.Timeout is the longest Flush waits for the collector; it also bounds
+// each export attempt of the exporter, retries included, unless
+// OTEL_EXPORTER_OTLP_TRACES_TIMEOUT or OTEL_EXPORTER_OTLP_TIMEOUT says
+// otherwise.
+func Watch(cfg config.Config) *Watcher {
+	timeout := cfg.Timeout
 	// The SDK's observability metrics are an experimental feature of
 	// OpenTelemetry Go, switched on by this variable.
 	os.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
@@ -57,7 +64,7 @@ func Watch(timeout time.Duration) *Watcher {
 		os.Setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10))
 	}
 
-	w := &Watcher{reader: sdkmetric.NewManualReader(), timeout: timeout}
+	w := &Watcher{reader: sdkmetric.NewManualReader(), timeout: timeout, endpoint: cfg.Endpoint, tls: cfg.TLS}
 	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(w.reader)))
 	// Exports that fail in the background (a full batch, the batch timer)
 	// report their error only here.
@@ -71,8 +78,10 @@ func (w *Watcher) handle(err error) {
 	w.errs = append(w.errs, err)
 }
 
-// Flush exports every span that has ended and waits for the collector's
-// answer, at most the timeout given to Watch.
+// Flush waits until the collector accepts a connection (see
+// waitForCollector), exports every span that has ended and waits for the
+// collector's answer: all in all at most the timeout given to Watch, and
+// the exporter's last word.
 func (w *Watcher) Flush() {
 	start := time.Now()
 	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
@@ -80,7 +89,18 @@ func (w *Watcher) Flush() {
 		w.handle(errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first"))
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), w.timeout+flushGrace)
+	deadline := start.Add(w.timeout)
+	waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
+	refused := waitForCollector(waitCtx, w.endpoint, w.tls)
+	cancelWait()
+	if refused != nil {
+		// Nothing listened for the whole timeout: the flush is one last
+		// attempt, within the timeout.
+		w.handle(refused)
+	} else {
+		deadline = deadline.Add(flushGrace)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	if err := tp.ForceFlush(ctx); err != nil {
 		w.handle(err)

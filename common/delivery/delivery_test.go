@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/receiver"
 )
 
@@ -36,7 +37,7 @@ func makeSpans(n int) {
 // The counts are cumulative over the process, so the phases run in order
 // in one test and each checks what it added.
 func TestCountsComeFromTheSDK(t *testing.T) {
-	w := Watch(2 * time.Second)
+	w := Watch(config.Config{Timeout: 2 * time.Second})
 
 	rec := receiver.NewGRPC()
 	install(t, rec.Addr)

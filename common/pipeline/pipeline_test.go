@@ -42,7 +42,7 @@ func TestWatchCountsThePipeline(t *testing.T) {
 				t.Fatal("Needed is false for a TLS configuration")
 			}
 
-			watch := delivery.Watch(cfg.Timeout) // before the pipeline, as in the mains
+			watch := delivery.Watch(cfg) // before the pipeline, as in the mains
 			var shutdown func()
 			if p == config.GRPC {
 				stop, err := pipeline.GRPC(cfg)

@@ -1,0 +1,92 @@
+package delivery
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/receiver"
+)
+
+// installHTTP builds the pipeline gf's otlphttp.Init builds and makes it
+// the global provider.
+func installHTTP(t *testing.T, endpoint string) {
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithInsecure(), otlptracehttp.WithEndpoint(endpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp)))
+	otel.SetTracerProvider(tp)
+	t.Cleanup(func() { tp.Shutdown(context.Background()) })
+}
+
+// TestFlushWaitsForTheCollector: the OTLP/HTTP exporter does not retry a
+// refused connection, so a collector that comes up a second after the
+// program started gets the spans only because Flush waits for it. Each
+// phase has its own Watch, as a program has.
+func TestFlushWaitsForTheCollector(t *testing.T) {
+	rec := receiver.NewHTTP()
+	defer rec.Close()
+	rec.Stop()
+	const timeout = 4 * time.Second
+
+	t.Run("without waiting the exporter gives up at once", func(t *testing.T) {
+		w := Watch(config.Config{Timeout: timeout}) // no endpoint: no wait
+		installHTTP(t, rec.Addr)
+		makeSpans(3)
+		w.Flush()
+		r := w.Result()
+		if r.Delivered != 0 || r.Failed != 3 || !strings.Contains(r.Cause(rec.Addr), "connection refused") {
+			t.Fatalf("%+v, cause %q: the HTTP exporter now retries a refused connection; is the wait still needed?", r, r.Cause(rec.Addr))
+		}
+		if r.Waited > timeout/2 {
+			t.Errorf("waited %s; the HTTP exporter does not retry a refused connection", r.Waited)
+		}
+	})
+
+	t.Run("collector comes up within the timeout", func(t *testing.T) {
+		w := Watch(config.Config{Timeout: timeout, Endpoint: rec.Addr})
+		installHTTP(t, rec.Addr)
+		makeSpans(3)
+		up := make(chan error, 1)
+		go func() {
+			time.Sleep(time.Second)
+			up <- rec.Restart()
+		}()
+		w.Flush()
+		if err := <-up; err != nil {
+			t.Fatal(err)
+		}
+		r := w.Result()
+		if !r.OK() || r.Delivered != 3 || rec.SpanCount() != 3 {
+			t.Fatalf("%+v, the receiver got %d: want 3 delivered", r, rec.SpanCount())
+		}
+		if r.Waited < time.Second || r.Waited > timeout {
+			t.Errorf("waited %s; the collector came up after a second", r.Waited)
+		}
+	})
+
+	t.Run("nothing comes up: refused, within the timeout", func(t *testing.T) {
+		rec.Stop()
+		const short = time.Second
+		w := Watch(config.Config{Timeout: short, Endpoint: rec.Addr})
+		installHTTP(t, rec.Addr)
+		makeSpans(3)
+		start := time.Now()
+		w.Flush()
+		elapsed := time.Since(start)
+		r := w.Result()
+		if r.OK() || r.Delivered != 0 || !strings.Contains(r.Cause(rec.Addr), "connection refused: nothing listens at "+rec.Addr) {
+			t.Errorf("%+v, cause %q", r, r.Cause(rec.Addr))
+		}
+		if elapsed > short+time.Second {
+			t.Errorf("Flush took %s with a timeout of %s", elapsed, short)
+		}
+	})
+}
