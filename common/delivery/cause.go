@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -19,68 +21,118 @@ var httpRefusal = regexp.MustCompile(`failed to send to \S+: (\d{3} [^(]*?)\s*\(
 // exporter's error: "OTLP partial success: MESSAGE (N spans rejected)".
 var partialSuccess = regexp.MustCompile(`OTLP partial success: (.*) \((\d+) spans rejected\)`)
 
+// kind sorts the causes, for the advice that goes with them.
+type kind int
+
+const (
+	delivered  kind = iota
+	problem         // TLS or protocol trouble before any answer: someone is there
+	refused         // the collector answered no (a status, a partial success)
+	nobody          // the connection was refused: nothing listens
+	dropped         // the batch processor's queue overflowed
+	noAnswer        // a connection, but no answer within the timeout
+	otherCause      // anything else
+)
+
 // Cause says in plain words why spans did not reach the collector at
 // endpoint, or "" when they all did. endpoint is as config.Config.Target
-// gives it: https:// in front means this program spoke TLS. The most
-// telling error wins: a TLS problem, a refusal by the collector, a refused
-// connection, then the exporter's last error.
+// gives it: https:// in front means this program spoke TLS.
 func (r Result) Cause(endpoint string) string {
-	if r.OK() {
-		return ""
-	}
-	secure := strings.HasPrefix(endpoint, "https://")
-	for _, err := range r.Errs {
-		if s, ok := connectionProblem(err.Error(), endpoint, secure); ok {
-			return s
-		}
-	}
-	for _, err := range r.Errs {
-		if s, ok := refusal(err); ok {
-			return s
-		}
-	}
-	for _, err := range r.Errs {
-		if strings.Contains(err.Error(), "connection refused") {
-			return fmt.Sprintf("connection refused: nothing listens at %s", endpoint)
-		}
-	}
-	if r.Dropped > 0 {
-		return fmt.Sprintf("the batch processor's queue was full and dropped %d spans", r.Dropped)
-	}
-	for _, err := range r.Errs {
-		if errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
-			return fmt.Sprintf("the collector at %s did not answer within %s", endpoint, r.Timeout)
-		}
-	}
-	if len(r.Errs) > 0 {
-		return fmt.Sprintf("export to %s failed: %v", endpoint, r.Errs[len(r.Errs)-1])
-	}
-	if r.Created == 0 {
-		return "no span was made"
-	}
-	return fmt.Sprintf("the collector at %s did not confirm %d spans within %s", endpoint, r.Lost(), r.Timeout)
+	text, _ := r.diagnose(endpoint, strings.HasPrefix(endpoint, "https://"))
+	return text
 }
 
 // Answered tells whether a collector was there and said something, if only
 // in a TLS handshake: then the cause is not that nothing runs there.
 func (r Result) Answered() bool {
+	k := r.kind()
+	return k == problem || k == refused
+}
+
+// NoAnswer tells whether something accepted the connection but the spans
+// got no answer within the timeout.
+func (r Result) NoAnswer() bool { return r.kind() == noAnswer }
+
+// kind is the kind of the cause, whether this program spoke TLS or not.
+func (r Result) kind() kind {
+	_, k := r.diagnose("", true)
+	if _, plain := r.diagnose("", false); plain == problem {
+		return problem
+	}
+	return k
+}
+
+// diagnose finds the cause and its kind; secure tells whether this program
+// spoke TLS. The most telling error wins: a TLS
+// or protocol problem, a refusal by the collector, a refused connection,
+// then a full queue, no answer, the exporter's last error.
+func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
+	if r.OK() {
+		return "", delivered
+	}
 	for _, err := range r.Errs {
-		_, refused := refusal(err)
-		_, tlsProblem := connectionProblem(err.Error(), "", true)
-		if refused || tlsProblem {
-			return true
+		if s, ok := connectionProblem(err.Error(), endpoint, secure); ok {
+			return s, problem
 		}
 	}
-	return false
+	if s, ok := r.rejected(); ok {
+		return s, refused
+	}
+	for _, err := range r.Errs {
+		if s, ok := refusal(err); ok {
+			return s, refused
+		}
+	}
+	for _, err := range r.Errs {
+		if strings.Contains(err.Error(), "connection refused") {
+			return fmt.Sprintf("connection refused: nothing listens at %s", endpoint), nobody
+		}
+	}
+	if r.Dropped > 0 {
+		return fmt.Sprintf("the batch processor's queue was full and dropped %d spans", r.Dropped), dropped
+	}
+	for _, err := range r.Errs {
+		if errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
+			return fmt.Sprintf("the collector at %s did not answer within %s", endpoint, r.Timeout), noAnswer
+		}
+	}
+	if len(r.Errs) > 0 {
+		return fmt.Sprintf("export to %s failed: %v", endpoint, r.Errs[len(r.Errs)-1]), otherCause
+	}
+	if r.Created == 0 {
+		return "no span was made", otherCause
+	}
+	return fmt.Sprintf("the collector at %s did not confirm %d spans within %s", endpoint, r.Lost(), r.Timeout), otherCause
+}
+
+// rejected adds up the collector's partial successes, one per export that
+// had spans rejected, and says how many it rejected and why (the first
+// reason, and how many others there were).
+func (r Result) rejected() (string, bool) {
+	var n int64
+	var reasons []string
+	for _, err := range r.Errs {
+		for _, m := range partialSuccess.FindAllStringSubmatch(err.Error(), -1) {
+			k, _ := strconv.ParseInt(m[2], 10, 64)
+			n += k
+			if !slices.Contains(reasons, m[1]) {
+				reasons = append(reasons, m[1])
+			}
+		}
+	}
+	switch len(reasons) {
+	case 0:
+		return "", false
+	case 1:
+		return fmt.Sprintf("the collector rejected %d spans: %s", n, reasons[0]), true
+	}
+	return fmt.Sprintf("the collector rejected %d spans: %s (and %d other reasons)", n, reasons[0], len(reasons)-1), true
 }
 
 // refusal recognises an answer of the collector that says no: a gRPC status
-// other than the transient ones, an HTTP error status, or a partial success.
+// other than the transient ones, or an HTTP error status.
 func refusal(err error) (string, bool) {
 	msg := err.Error()
-	if m := partialSuccess.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("the collector rejected %s spans: %s", m[2], m[1]), true
-	}
 	if m := httpRefusal.FindStringSubmatch(msg); m != nil {
 		if strings.HasPrefix(m[1], "401 ") {
 			return tokenRefused(m[1], m[2]), true

@@ -118,3 +118,41 @@ func TestTLSCause(t *testing.T) {
 		t.Errorf("Answered is true for a refused connection")
 	}
 }
+
+// TestFaultCauses feeds Cause the errors the exporters gave in the
+// end-to-end fault tests (see package sampletest).
+func TestFaultCauses(t *testing.T) {
+	cases := []struct {
+		name, endpoint string
+		res            Result
+		want           string
+		answered       bool
+		noAnswer       bool
+	}{
+		{"gRPC to an OTLP/HTTP port", "127.0.0.1:4318", Result{Created: 9, Failed: 9, Errs: []error{errors.New(
+			`traces export: exporter export timeout: rpc error: code = Unavailable desc = connection error: desc = "error reading server preface: http2: failed reading the frame payload: http2: frame too large, note that the frame header looked like an HTTP/1.1 header"`)}},
+			"the collector at 127.0.0.1:4318 answered in HTTP/1.1, not gRPC: that is an OTLP/HTTP port (usually 4318); use its OTLP/gRPC port (usually 4317), or inprocess-http", true, false},
+		{"HTTP to an OTLP/gRPC port", "http://127.0.0.1:4317/v1/traces", Result{Created: 9, Failed: 9, Errs: []error{errors.New(
+			`traces export: Post "http://127.0.0.1:4317/v1/traces": net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x05\x00\x00@\x00"`)}},
+			"the collector at http://127.0.0.1:4317/v1/traces answered in HTTP/2 frames, as gRPC does: that is an OTLP/gRPC port (usually 4317); use its OTLP/HTTP port (usually 4318), or inprocess-grpc", true, false},
+		{"partial successes add up", "127.0.0.1:4317", Result{Created: 18, Delivered: 12, Failed: 6, Errs: []error{
+			errors.New("traces export: OTLP partial success: spans too old (3 spans rejected)"),
+			errors.New("traces export: OTLP partial success: spans too old (2 spans rejected)"),
+			errors.New("traces export: OTLP partial success: quota (1 spans rejected)")}},
+			"the collector rejected 6 spans: spans too old (and 1 other reasons)", true, false},
+		{"HTTP did not answer", "http://127.0.0.1:4318/v1/traces", Result{Created: 9, Failed: 9, Timeout: 2 * time.Second, Errs: []error{
+			fmt.Errorf("traces export: %w", context.DeadlineExceeded)}},
+			"the collector at http://127.0.0.1:4318/v1/traces did not answer within 2s", false, true},
+	}
+	for _, c := range cases {
+		if got := c.res.Cause(c.endpoint); got != c.want {
+			t.Errorf("%s: Cause =\n%q, want\n%q", c.name, got, c.want)
+		}
+		if got := c.res.Answered(); got != c.answered {
+			t.Errorf("%s: Answered = %v", c.name, got)
+		}
+		if got := c.res.NoAnswer(); got != c.noAnswer {
+			t.Errorf("%s: NoAnswer = %v", c.name, got)
+		}
+	}
+}

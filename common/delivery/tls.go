@@ -12,9 +12,9 @@ var certProblem = regexp.MustCompile(`tls: failed to verify certificate: (x509: 
 
 // connectionProblem says in plain words what went wrong between this
 // program and the collector before any answer: a certificate that is not
-// trusted, a client certificate the collector wants or refuses, or one side
-// speaking TLS and the other plaintext. secure tells whether this program
-// spoke TLS.
+// trusted, a client certificate the collector wants or refuses, one side
+// speaking TLS and the other plaintext, or the port of the other OTLP
+// protocol. secure tells whether this program spoke TLS.
 func connectionProblem(msg, endpoint string, secure bool) (string, bool) {
 	if m := certProblem.FindStringSubmatch(msg); m != nil {
 		reason := m[1]
@@ -29,6 +29,10 @@ func connectionProblem(msg, endpoint string, secure bool) (string, bool) {
 	hungUp := strings.Contains(msg, "error reading server preface: EOF") || strings.Contains(msg, "connection reset by peer") ||
 		strings.Contains(msg, "broken pipe") || strings.HasSuffix(msg, ": EOF")
 	switch {
+	case strings.Contains(msg, "frame header looked like an HTTP/1.1 header"):
+		return fmt.Sprintf("the collector at %s answered in HTTP/1.1, not gRPC: that is an OTLP/HTTP port (usually 4318); use its OTLP/gRPC port (usually 4317), or inprocess-http", endpoint), true
+	case strings.Contains(msg, `malformed HTTP response "\x00\x00`):
+		return fmt.Sprintf("the collector at %s answered in HTTP/2 frames, as gRPC does: that is an OTLP/gRPC port (usually 4317); use its OTLP/HTTP port (usually 4318), or inprocess-grpc", endpoint), true
 	case strings.Contains(msg, "tls: certificate required"):
 		return fmt.Sprintf("the collector at %s requires a client certificate (mutual TLS): give one with -cert FILE -key FILE", endpoint), true
 	case strings.Contains(msg, "remote error: tls: unknown certificate authority"), strings.Contains(msg, "remote error: tls: bad certificate"):

@@ -54,6 +54,8 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing met
 		if cfg.IsDefaultEndpoint() && id.IsValid() {
 			fmt.Fprintf(&b, "View it in Jaeger: %s%s\n", JaegerURL, id)
 		}
+	} else if res.NoAnswer() {
+		fmt.Fprintf(&b, "Something accepts connections there but did not answer: check that it is a collector's %s port; if the collector is busy, give it longer with -timeout.\n", cfg.Protocol)
 	} else if !res.Answered() {
 		fmt.Fprintln(&b, "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README).")
 	}
