@@ -135,6 +135,9 @@ func TestFaultCauses(t *testing.T) {
 		{"HTTP to an OTLP/gRPC port", "http://127.0.0.1:4317/v1/traces", Result{Created: 9, Failed: 9, Errs: []error{errors.New(
 			`traces export: Post "http://127.0.0.1:4317/v1/traces": net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x05\x00\x00@\x00"`)}},
 			"the collector at http://127.0.0.1:4317/v1/traces answered in HTTP/2 frames, as gRPC does: that is an OTLP/gRPC port (usually 4317); use its OTLP/HTTP port (usually 4318), or inprocess-grpc", true, false},
+		{"HTTP to an OTLP/gRPC port that spoke first", "http://127.0.0.1:4317/v1/traces", Result{Created: 9, Failed: 9, Errs: []error{errors.New(
+			`traces export: Post "http://127.0.0.1:4317/v1/traces": readLoopPeekFailLocked: %!w(<nil>)`)}},
+			"the collector at http://127.0.0.1:4317/v1/traces answered in HTTP/2 frames, as gRPC does: that is an OTLP/gRPC port (usually 4317); use its OTLP/HTTP port (usually 4318), or inprocess-grpc", true, false},
 		{"partial successes add up", "127.0.0.1:4317", Result{Created: 18, Delivered: 12, Failed: 6, Errs: []error{
 			errors.New("traces export: OTLP partial success: spans too old (3 spans rejected)"),
 			errors.New("traces export: OTLP partial success: spans too old (2 spans rejected)"),
@@ -154,5 +157,16 @@ func TestFaultCauses(t *testing.T) {
 		if got := c.res.NoAnswer(); got != c.noAnswer {
 			t.Errorf("%s: NoAnswer = %v", c.name, got)
 		}
+	}
+}
+
+// TestHungUpOnHTTP: an OTLP/gRPC port may hang up on an OTLP/HTTP request
+// before it sends its HTTP/2 settings, as a TLS port hangs up on plaintext;
+// the cause names both.
+func TestHungUpOnHTTP(t *testing.T) {
+	res := Result{Created: 9, Failed: 9, Errs: []error{errors.New(`traces export: Post "http://127.0.0.1:4317/v1/traces": read tcp 127.0.0.1:51000->127.0.0.1:4317: read: connection reset by peer`)}}
+	const want = "this program spoke plaintext, and the collector at http://127.0.0.1:4317/v1/traces hung up without an answer: if it expects TLS, use -tls, -ca FILE or an https:// endpoint; if that is an OTLP/gRPC port (usually 4317), use its OTLP/HTTP port (usually 4318)"
+	if got := res.Cause("http://127.0.0.1:4317/v1/traces"); got != want {
+		t.Errorf("Cause =\n%q, want\n%q", got, want)
 	}
 }

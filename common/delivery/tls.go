@@ -31,7 +31,9 @@ func connectionProblem(msg, endpoint string, secure bool) (string, bool) {
 	switch {
 	case strings.Contains(msg, "frame header looked like an HTTP/1.1 header"):
 		return fmt.Sprintf("the collector at %s answered in HTTP/1.1, not gRPC: that is an OTLP/HTTP port (usually 4318); use its OTLP/gRPC port (usually 4317), or inprocess-http", endpoint), true
-	case strings.Contains(msg, `malformed HTTP response "\x00\x00`):
+	case strings.Contains(msg, `malformed HTTP response "\x00\x00`), strings.Contains(msg, "readLoopPeekFailLocked"):
+		// net/http says readLoopPeekFailLocked when the server spoke
+		// before the request went out, as a gRPC server does.
 		return fmt.Sprintf("the collector at %s answered in HTTP/2 frames, as gRPC does: that is an OTLP/gRPC port (usually 4317); use its OTLP/HTTP port (usually 4318), or inprocess-grpc", endpoint), true
 	case strings.Contains(msg, "tls: certificate required"):
 		return fmt.Sprintf("the collector at %s requires a client certificate (mutual TLS): give one with -cert FILE -key FILE", endpoint), true
@@ -44,6 +46,10 @@ func connectionProblem(msg, endpoint string, secure bool) (string, bool) {
 		// client's handshake is done, so a refusal often arrives as a
 		// closed connection rather than as the server's alert.
 		return fmt.Sprintf("the collector at %s hung up after the TLS handshake: it probably wants a client certificate that it trusts (mutual TLS); give one with -cert FILE -key FILE", endpoint), true
+	case !secure && hungUp && strings.HasPrefix(endpoint, "http://"):
+		// An OTLP/gRPC port hangs up on HTTP/1.1 too, or first sends its
+		// HTTP/2 settings (see above): which one comes first is a race.
+		return fmt.Sprintf("this program spoke plaintext, and the collector at %s hung up without an answer: if it expects TLS, use -tls, -ca FILE or an https:// endpoint; if that is an OTLP/gRPC port (usually 4317), use its OTLP/HTTP port (usually 4318)", endpoint), true
 	case !secure && (hungUp || strings.Contains(msg, "Client sent an HTTP request to an HTTPS server")):
 		return fmt.Sprintf("this program spoke plaintext, and the collector at %s hung up without an answer, as a TLS server does: if it expects TLS, use -tls, -ca FILE or an https:// endpoint", endpoint), true
 	}
