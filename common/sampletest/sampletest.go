@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,32 +49,89 @@ func (r Result) Output() string { return r.Stdout + r.Stderr }
 // in. It fails the test if the binary does not end within a minute.
 func Run(t testing.TB, bin string, env []string, args ...string) Result {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	return Start(t, bin, env, args...).Wait()
+}
+
+// Process is a run of a binary in the background, for a test that acts
+// while it runs: brings the collector up, sends a signal.
+type Process struct {
+	t              testing.TB
+	cmd            *exec.Cmd
+	stdout, stderr lockedBuffer
+	start          time.Time
+	done           chan error
+}
+
+// Start starts bin as Run does, without waiting for it to end.
+func Start(t testing.TB, bin string, env []string, args ...string) *Process {
+	t.Helper()
+	p := &Process{t: t, cmd: exec.Command(bin, args...), done: make(chan error, 1)}
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	p.start = time.Now()
+	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { p.done <- p.cmd.Wait() }()
+	return p
+}
+
+// WaitOutput waits until the output so far contains text, at most timeout,
+// and tells whether it does.
+func (p *Process) WaitOutput(text string, timeout time.Duration) bool {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(p.stdout.String()+p.stderr.String(), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// Signal sends sig to the process.
+func (p *Process) Signal(sig os.Signal) {
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Errorf("signal %v: %v", sig, err)
+	}
+}
+
+// Wait waits for the process to end, at most a minute from its start, and
+// returns what it did.
+func (p *Process) Wait() Result {
+	p.t.Helper()
 	var err error
 	select {
-	case err = <-done:
-	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("%s %v did not end within a minute; output so far:\n%s%s", bin, args, stdout.String(), stderr.String())
+	case err = <-p.done:
+	case <-time.After(time.Minute - time.Since(p.start)):
+		p.cmd.Process.Kill()
+		p.t.Fatalf("%s %v did not end within a minute; output so far:\n%s%s", p.cmd.Path, p.cmd.Args[1:], p.stdout.String(), p.stderr.String())
 	}
-	r := Result{Stdout: stdout.String(), Stderr: stderr.String(), Elapsed: time.Since(start)}
+	r := Result{Stdout: p.stdout.String(), Stderr: p.stderr.String(), Elapsed: time.Since(p.start)}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
-		r.Code = exit.ExitCode()
+		r.Code = exit.ExitCode() // -1 if a signal killed it
 	case err != nil:
-		t.Fatalf("run %s: %v", bin, err)
+		p.t.Fatalf("run %s: %v", p.cmd.Path, err)
 	}
 	return r
+}
+
+// lockedBuffer is a bytes.Buffer that a process writes while a test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // TraceIDPattern finds the trace id line that the report prints.

@@ -68,6 +68,7 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("sampler variables are ignored", func(t *testing.T) { samplerIgnored(t, p, bin) })
 	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin) })
+	t.Run("faults", func(t *testing.T) { faults(t, p, bin) })
 	t.Run("TLS and token", func(t *testing.T) { tlsAndToken(t, p, bin) })
 	t.Run("help", func(t *testing.T) {
 		r := Run(t, bin, nil, "-h")
