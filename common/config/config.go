@@ -242,13 +242,13 @@ func resolveEndpoint(p Protocol, flagValue string, flagSet bool, getenv func(str
 	for _, key := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
 		if v, ok := lookup(getenv, key); ok && key != source {
 			if _, _, err := ParseEndpoint(v); err != nil {
-				return endpoint{}, fmt.Errorf("invalid %s %q: %v", key, v, err)
+				return endpoint{}, fmt.Errorf("invalid %s %q: %v", key, withoutUserInfo(v), err)
 			}
 		}
 	}
 	hostPort, path, err := ParseEndpoint(raw)
 	if err != nil {
-		return endpoint{}, fmt.Errorf("invalid %s %q: %v", source, raw, err)
+		return endpoint{}, fmt.Errorf("invalid %s %q: %v", source, withoutUserInfo(raw), err)
 	}
 	switch {
 	case p == GRPC && path != "" && path != "/":
@@ -306,6 +306,24 @@ func ParseEndpoint(raw string) (hostPort, path string, err error) {
 		return "", "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}
 	return net.JoinHostPort(host, strconv.Itoa(n)), path, nil
+}
+
+// withoutUserInfo hides the user info of a URL for a message, as it may
+// hold a password or a token: http://user:pass@h:1 becomes http://xxxxx@h:1.
+func withoutUserInfo(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return raw
+	}
+	return scheme + "://xxxxx" + rest[at:]
 }
 
 // validHost tells whether host is an IP address (IPv6 with or without a

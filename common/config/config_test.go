@@ -124,3 +124,22 @@ func TestBadInputNamesTheValue(t *testing.T) {
 		t.Errorf("-h: %v, want ErrHelp", err)
 	}
 }
+
+// TestUserInfoIsNotShown: an endpoint URL with user info is refused, and
+// the message does not repeat the user info, which may be a secret.
+func TestUserInfoIsNotShown(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		getenv func(string) string
+	}{
+		{[]string{"-endpoint", "http://user:pa55word@h:1/v1/traces"}, env()},
+		{[]string{"-endpoint", "https://pa55word@h:1"}, env()},
+		{nil, env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://user:pa55word@h:1")},
+		{[]string{"-endpoint", "h:1"}, env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://pa55word:x@h:1?q")},
+	} {
+		_, _, err := Parse(HTTP, c.args, c.getenv)
+		if err == nil || strings.Contains(err.Error(), "pa55word") || !strings.Contains(err.Error(), "xxxxx@h:1") {
+			t.Errorf("%v: error %v; want a refusal that shows xxxxx for the user info", c.args, err)
+		}
+	}
+}
