@@ -67,7 +67,7 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("settings: flag over environment over default", func(t *testing.T) { settings(t, p, bin) })
 	t.Run("sampler variables are ignored", func(t *testing.T) { samplerIgnored(t, p, bin) })
 	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
-	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin) })
+	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin); moreBadInput(t, p, bin) })
 	t.Run("faults", func(t *testing.T) { faults(t, p, bin) })
 	t.Run("TLS and token", func(t *testing.T) { tlsAndToken(t, p, bin) })
 	t.Run("help", func(t *testing.T) {
@@ -293,7 +293,7 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 	}
 	for _, c := range cases {
 		args := append([]string{"-endpoint", rec.Addr}, c.args...)
-		r := Run(t, bin, c.env, args...)
+		r := Run(t, bin, append(c.env, "TRACE_TOKEN="+Token), args...) // the token must never show
 		lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
 		if r.Code != 2 || len(lines) != 1 || !strings.Contains(r.Stderr, c.want) || r.Stdout != "" {
 			t.Errorf("%v %v: exit %d, stderr %q, stdout %q; want exit 2 and one line naming %s", c.env, c.args, r.Code, r.Stderr, r.Stdout, c.want)
