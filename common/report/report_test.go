@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -36,5 +37,30 @@ func TestPrint(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "0 of 9 spans delivered to localhost:4317 over OTLP/gRPC: ") || !strings.Contains(out.String(), "scripts/jaeger.sh start") {
 		t.Errorf("no cause or hint:\n%s", out.String())
+	}
+}
+
+// TestAdvice: the line after a failed summary fits the cause: start a
+// collector when nothing listens, check the port or the timeout when
+// something listens but does not answer, nothing when the collector said no.
+func TestAdvice(t *testing.T) {
+	cfg := config.Config{Protocol: config.HTTP, Endpoint: "127.0.0.1:4318", Path: config.DefaultPath}
+	const start, noAnswer = "scripts/jaeger.sh start", "Something accepts connections there but did not answer: check that it is a collector's OTLP/HTTP port; if the collector is busy, give it longer with -timeout."
+	for _, c := range []struct {
+		name string
+		err  error
+		want string // "" for no advice
+	}{
+		{"refused", errors.New(`Post "http://127.0.0.1:4318/v1/traces": dial tcp 127.0.0.1:4318: connect: connection refused`), start},
+		{"no answer", context.DeadlineExceeded, noAnswer},
+		{"partial success", errors.New("OTLP partial success: too old (2 spans rejected)"), ""},
+	} {
+		var out strings.Builder
+		Print(&out, cfg, &waterfall.Recorder{}, nil, delivery.Result{Created: 9, Delivered: 7, Failed: 2, Timeout: time.Second, Errs: []error{c.err}})
+		for _, advice := range []string{start, noAnswer} {
+			if got := strings.Contains(out.String(), advice); got != (advice == c.want) {
+				t.Errorf("%s: output says %q: %v\n%s", c.name, advice, got, out.String())
+			}
+		}
 	}
 }
