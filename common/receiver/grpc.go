@@ -21,8 +21,14 @@ import (
 func NewGRPC() *Receiver { return NewGRPCWith(Options{}) }
 
 // NewGRPCWith starts an OTLP/gRPC receiver as NewGRPC does, changed by opts.
-func NewGRPCWith(opts Options) *Receiver {
-	lis := listen()
+func NewGRPCWith(opts Options) *Receiver { return must(StartGRPC(opts)) }
+
+// StartGRPC is NewGRPCWith with an error instead of a panic.
+func StartGRPC(opts Options) (*Receiver, error) {
+	lis, err := listen(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
 	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
 	serverOpts := []grpc.ServerOption{grpc.StatsHandler(wireStats{})}
@@ -33,7 +39,7 @@ func NewGRPCWith(opts Options) *Receiver {
 	coltracepb.RegisterTraceServiceServer(srv, &traceService{r: r})
 	go srv.Serve(lis)
 	r.close = srv.Stop
-	return r
+	return r, nil
 }
 
 type traceService struct {
@@ -57,8 +63,7 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 		Compression: info.compression,
 		WireBytes:   info.wireBytes,
 		RawBytes:    proto.Size(req),
-		Spans:       flatten(req.GetResourceSpans()),
-	})
+	}, req.GetResourceSpans())
 	return &coltracepb.ExportTraceServiceResponse{}, nil
 }
 

@@ -18,8 +18,14 @@ import (
 func NewHTTP() *Receiver { return NewHTTPWith(Options{}) }
 
 // NewHTTPWith starts an OTLP/HTTP receiver as NewHTTP does, changed by opts.
-func NewHTTPWith(opts Options) *Receiver {
-	lis := listen()
+func NewHTTPWith(opts Options) *Receiver { return must(StartHTTP(opts)) }
+
+// StartHTTP is NewHTTPWith with an error instead of a panic.
+func StartHTTP(opts Options) (*Receiver, error) {
+	lis, err := listen(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
 	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
 	srv := &http.Server{
@@ -33,7 +39,7 @@ func NewHTTPWith(opts Options) *Receiver {
 		go srv.Serve(lis)
 	}
 	r.close = func() { srv.Close() }
-	return r
+	return r, nil
 }
 
 func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
@@ -81,8 +87,7 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		Compression: compression,
 		WireBytes:   len(wire),
 		RawBytes:    len(body),
-		Spans:       flatten(msg.GetResourceSpans()),
-	})
+	}, msg.GetResourceSpans())
 	resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	w.Write(resp)
