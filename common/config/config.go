@@ -64,7 +64,32 @@ type Config struct {
 	Service string // service.name of the spans
 	Users   []int
 	Timeout time.Duration // the longest the program waits for the collector at the end
+
+	// High-volume mode (see package load): Traces runs of the tree, each its
+	// own trace, from Concurrency goroutines. Pace keeps the batch span
+	// processor from dropping spans; Batch is that processor's configuration.
+	Traces      int
+	Concurrency int
+	Pace        bool
+	Batch       Batch
 }
+
+// Batch is the configuration of the batch span processor that gf's Init
+// builds: the OpenTelemetry SDK reads it from the OTEL_BSP_* variables.
+type Batch struct {
+	QueueSize     int           // OTEL_BSP_MAX_QUEUE_SIZE: spans waiting to be exported; more are dropped
+	BatchSize     int           // OTEL_BSP_MAX_EXPORT_BATCH_SIZE: spans in one export request
+	ScheduleDelay time.Duration // OTEL_BSP_SCHEDULE_DELAY: the longest a span waits for a full batch
+	ExportTimeout time.Duration // OTEL_BSP_EXPORT_TIMEOUT: the longest one export may take
+}
+
+// The bounds of the high-volume settings: beyond them a run takes hours or
+// its queue alone fills the memory.
+const (
+	MaxTraces      = 10_000_000
+	MaxConcurrency = 1024
+	MaxQueueSize   = 1 << 20
+)
 
 // Target is where the spans go, as a user would write it: host:port for
 // gRPC (https://host:port with TLS), the URL for HTTP.
@@ -127,6 +152,9 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		service  = fs.String("service", "", "")
 		users    = fs.String("users", "100,1", "")
 		timeout  = fs.String("timeout", "5s", "")
+		traces   = fs.String("traces", "1", "")
+		workers  = fs.String("concurrency", "1", "")
+		pace     = fs.Bool("pace", true, "")
 	)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
@@ -190,7 +218,67 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	if cfg.Timeout, err = time.ParseDuration(*timeout); err != nil || cfg.Timeout <= 0 {
 		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", *timeout)
 	}
+	if cfg.Traces, err = bounded("-traces", *traces, MaxTraces); err != nil {
+		return Config{}, nil, err
+	}
+	if cfg.Concurrency, err = bounded("-concurrency", *workers, MaxConcurrency); err != nil {
+		return Config{}, nil, err
+	}
+	cfg.Pace = *pace
+	if cfg.Batch, err = parseBatch(getenv); err != nil {
+		return Config{}, nil, err
+	}
 	return cfg, warnings, nil
+}
+
+// bounded reads a whole number from 1 to max.
+func bounded(name, s string, max int) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, fmt.Errorf("invalid %s %q: want a whole number from 1 to %d", name, s, max)
+	}
+	return n, nil
+}
+
+// milliseconds reads a duration in milliseconds from 1 to an hour.
+func milliseconds(name, s string) (time.Duration, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 3_600_000 {
+		return 0, fmt.Errorf("invalid %s %q: want milliseconds from 1 to 3600000", name, s)
+	}
+	return time.Duration(n) * time.Millisecond, nil
+}
+
+// parseBatch reads the OTEL_BSP_* variables with the SDK's defaults and
+// rules. The SDK would ignore a malformed value and use its default; here it
+// is bad input, and so is a value that would stall or crash the processor.
+func parseBatch(getenv func(string) string) (Batch, error) {
+	b := Batch{QueueSize: 2048, BatchSize: 512, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second}
+	var err error
+	if v, ok := lookup(getenv, "OTEL_BSP_MAX_QUEUE_SIZE"); ok {
+		if b.QueueSize, err = bounded("OTEL_BSP_MAX_QUEUE_SIZE", v, MaxQueueSize); err != nil {
+			return Batch{}, err
+		}
+	}
+	if v, ok := lookup(getenv, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"); ok {
+		if b.BatchSize, err = bounded("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", v, MaxQueueSize); err != nil {
+			return Batch{}, err
+		}
+	}
+	if b.BatchSize > b.QueueSize {
+		b.BatchSize = min(512, b.QueueSize) // what the SDK does
+	}
+	if v, ok := lookup(getenv, "OTEL_BSP_SCHEDULE_DELAY"); ok {
+		if b.ScheduleDelay, err = milliseconds("OTEL_BSP_SCHEDULE_DELAY", v); err != nil {
+			return Batch{}, err
+		}
+	}
+	if v, ok := lookup(getenv, "OTEL_BSP_EXPORT_TIMEOUT"); ok {
+		if b.ExportTimeout, err = milliseconds("OTEL_BSP_EXPORT_TIMEOUT", v); err != nil {
+			return Batch{}, err
+		}
+	}
+	return b, nil
 }
 
 // ParseUsers reads a comma-separated list of user ids such as "100,1".
