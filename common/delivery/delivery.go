@@ -75,19 +75,30 @@ func (w *Watcher) handle(err error) {
 // answer, at most the timeout given to Watch.
 func (w *Watcher) Flush() {
 	start := time.Now()
-	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
-	if !ok {
-		w.handle(errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first"))
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), w.timeout+flushGrace)
-	defer cancel()
-	if err := tp.ForceFlush(ctx); err != nil {
-		w.handle(err)
-	}
+	w.Sync()
 	w.mu.Lock()
 	w.waited = time.Since(start)
 	w.mu.Unlock()
+}
+
+// Sync is Flush in the middle of a run: it waits the same way and returns
+// the error, which Result reports too. When it returns nil, every span that
+// ended before the call has been exported and has left the batch
+// processor's queue.
+func (w *Watcher) Sync() error {
+	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
+	if !ok {
+		err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
+		w.handle(err)
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.timeout+flushGrace)
+	defer cancel()
+	err := tp.ForceFlush(ctx)
+	if err != nil {
+		w.handle(err)
+	}
+	return err
 }
 
 // Result is what the SDK counted, and the errors it reported.

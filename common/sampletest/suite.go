@@ -69,11 +69,13 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin) })
 	t.Run("TLS and token", func(t *testing.T) { tlsAndToken(t, p, bin) })
+	t.Run("high volume", func(t *testing.T) { HighVolume(t, p, bin) })
 	t.Run("help", func(t *testing.T) {
 		r := Run(t, bin, nil, "-h")
 		for _, want := range []string{"-endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "-token", "TRACE_TOKEN",
 			"-tls", "-ca", "-cert", "-key", "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_CERTIFICATE",
-			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_HEADERS", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint()} {
+			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_HEADERS", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint(),
+			"-traces", "-concurrency", "-pace", "OTEL_BSP_MAX_QUEUE_SIZE"} {
 			if !strings.Contains(r.Stdout, want) {
 				t.Errorf("-h does not mention %q:\n%s", want, r.Stdout)
 			}
