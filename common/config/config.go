@@ -423,9 +423,19 @@ OTEL_EXPORTER_OTLP_X.
   -users                                           100,1  (user ids; 100 exists, 1 does not)
   -timeout                                         5s     (the longest to wait for the collector at the end)
 
+High volume: with -traces above 1 the program prints a summary instead of
+the users and the picture.
+  -traces                                          1      (times to make the tree, each its own trace; at most %d)
+  -concurrency                                     1      (goroutines making traces; at most %d)
+  -pace                                            true   (keeps the batch processor from dropping spans; -pace=false lets it)
+             OTEL_BSP_MAX_QUEUE_SIZE               2048   (the batch span processor's queue; at most %d)
+             OTEL_BSP_MAX_EXPORT_BATCH_SIZE        512    (spans in one export request)
+             OTEL_BSP_SCHEDULE_DELAY               5000   (ms a span waits at most for a full batch)
+             OTEL_BSP_EXPORT_TIMEOUT               30000  (ms one export may take at most)
+
 %s
 Exit codes: 0 every span reached the collector, 1 not every span did, 2 bad input.
-`, name, whichInit[p])
+`, name, MaxTraces, MaxConcurrency, MaxQueueSize, whichInit[p])
 }
 
 // whichInit tells the user which code exports, and why (see package pipeline).

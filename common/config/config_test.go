@@ -124,3 +124,54 @@ func TestBadInputNamesTheValue(t *testing.T) {
 		t.Errorf("-h: %v, want ErrHelp", err)
 	}
 }
+
+func TestHighVolumeSettings(t *testing.T) {
+	cfg, _, err := Parse(GRPC, nil, env())
+	want := Batch{QueueSize: 2048, BatchSize: 512, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second}
+	if err != nil || cfg.Traces != 1 || cfg.Concurrency != 1 || !cfg.Pace || cfg.Batch != want {
+		t.Errorf("defaults: %+v %v", cfg, err)
+	}
+	cfg, _, err = Parse(HTTP, []string{"-traces", "100000", "-concurrency", "4", "-pace=false"}, env(
+		"OTEL_BSP_MAX_QUEUE_SIZE", "8192", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1024",
+		"OTEL_BSP_SCHEDULE_DELAY", "200", "OTEL_BSP_EXPORT_TIMEOUT", "1000"))
+	want = Batch{QueueSize: 8192, BatchSize: 1024, ScheduleDelay: 200 * time.Millisecond, ExportTimeout: time.Second}
+	if err != nil || cfg.Traces != 100000 || cfg.Concurrency != 4 || cfg.Pace || cfg.Batch != want {
+		t.Errorf("set: %+v %v", cfg, err)
+	}
+	// Like the SDK: a batch larger than the queue becomes min(512, queue).
+	for _, c := range []struct {
+		queue, batch string
+		want         int
+	}{{"16", "512", 16}, {"1000", "4096", 512}} {
+		cfg, _, err = Parse(GRPC, nil, env("OTEL_BSP_MAX_QUEUE_SIZE", c.queue, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", c.batch))
+		if err != nil || cfg.Batch.BatchSize != c.want {
+			t.Errorf("queue %s batch %s: batch %d, want %d (%v)", c.queue, c.batch, cfg.Batch.BatchSize, c.want, err)
+		}
+	}
+}
+
+func TestHighVolumeBadInput(t *testing.T) {
+	cases := []struct {
+		args         []string
+		env          func(string) string
+		value, bound string
+	}{
+		{[]string{"-traces", "0"}, env(), `-traces "0"`, "10000000"},
+		{[]string{"-traces", "10000001"}, env(), `-traces "10000001"`, "10000000"},
+		{[]string{"-traces", "1e6"}, env(), `-traces "1e6"`, "10000000"},
+		{[]string{"-concurrency", "-1"}, env(), `-concurrency "-1"`, "1024"},
+		{[]string{"-concurrency", "1025"}, env(), `-concurrency "1025"`, "1024"},
+		{[]string{"-pace=maybe"}, env(), "maybe", "-pace"},
+		{nil, env("OTEL_BSP_MAX_QUEUE_SIZE", "0"), `OTEL_BSP_MAX_QUEUE_SIZE "0"`, "1048576"},
+		{nil, env("OTEL_BSP_MAX_QUEUE_SIZE", "2000000"), `OTEL_BSP_MAX_QUEUE_SIZE "2000000"`, "1048576"},
+		{nil, env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "x"), `OTEL_BSP_MAX_EXPORT_BATCH_SIZE "x"`, "1048576"},
+		{nil, env("OTEL_BSP_SCHEDULE_DELAY", "0"), `OTEL_BSP_SCHEDULE_DELAY "0"`, "milliseconds from 1 to 3600000"},
+		{nil, env("OTEL_BSP_EXPORT_TIMEOUT", "5s"), `OTEL_BSP_EXPORT_TIMEOUT "5s"`, "milliseconds from 1 to 3600000"},
+	}
+	for _, c := range cases {
+		_, _, err := Parse(GRPC, c.args, c.env)
+		if err == nil || !strings.Contains(err.Error(), c.value) || !strings.Contains(err.Error(), c.bound) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line naming %s and %s", c.args, err, c.value, c.bound)
+		}
+	}
+}
