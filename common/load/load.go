@@ -74,7 +74,8 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
 	done := make(chan struct{})
-	go func() {
+	var reporter sync.WaitGroup
+	reporter.Go(func() {
 		for {
 			select {
 			case <-done:
@@ -87,7 +88,7 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 				}
 			}
 		}
-	}()
+	})
 
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
@@ -114,6 +115,7 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 		st.Flushes = p.close()
 	}
 	close(done)
+	reporter.Wait()
 
 	watch.Flush()
 	st.Elapsed = time.Since(start)
