@@ -9,8 +9,8 @@
 // block, so Run paces the traces instead: a trace starts only when its
 // spans fit in the room left in the queue, and a flush (ForceFlush, which
 // returns once everything queued before it was exported) gives the room
-// back. The processor never sees a full queue, and the exporter never
-// waits for spans.
+// back. The queue never overflows, and since a flush starts when half the
+// room is taken, traces go on filling the other half while it runs.
 package load
 
 import (
