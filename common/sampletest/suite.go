@@ -295,8 +295,7 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 	for _, c := range cases {
 		args := append([]string{"-endpoint", rec.Addr}, c.args...)
 		r := Run(t, bin, c.env, args...)
-		lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
-		if r.Code != 2 || len(lines) != 1 || !strings.Contains(r.Stderr, c.want) || r.Stdout != "" {
+		if !Rejected(r, c.want) {
 			t.Errorf("%v %v: exit %d, stderr %q, stdout %q; want exit 2 and one line naming %s", c.env, c.args, r.Code, r.Stderr, r.Stdout, c.want)
 		}
 		if strings.Contains(r.Output(), Token) {
@@ -306,4 +305,19 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 	if n := len(rec.Requests()); n != 0 {
 		t.Errorf("bad input still sent %d export requests", n)
 	}
+}
+
+// Rejected tells whether r ended as bad input must: exit 2, nothing on
+// stdout, and one line on stderr that contains every want.
+func Rejected(r Result, wants ...string) bool {
+	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+	if r.Code != 2 || len(lines) != 1 || r.Stdout != "" {
+		return false
+	}
+	for _, want := range wants {
+		if !strings.Contains(r.Stderr, want) {
+			return false
+		}
+	}
+	return true
 }

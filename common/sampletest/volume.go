@@ -189,8 +189,7 @@ func volumeBadInput(t *testing.T, p config.Protocol, bin string) {
 	}
 	for _, c := range cases {
 		r := Run(t, bin, c.env, append([]string{"-endpoint", rec.Addr, "-traces", "1000"}, c.args...)...)
-		lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
-		if r.Code != 2 || len(lines) != 1 || !strings.Contains(r.Stderr, c.value) || !strings.Contains(r.Stderr, c.bound) || r.Stdout != "" {
+		if !Rejected(r, c.value, c.bound) {
 			t.Errorf("%v %v: exit %d, stderr %q, stdout %q; want exit 2 and one line naming %s and the bound %s", c.env, c.args, r.Code, r.Stderr, r.Stdout, c.value, c.bound)
 		}
 	}
