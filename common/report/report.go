@@ -76,6 +76,7 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	} else {
 		fmt.Fprintln(&b, "Pacing:            off (-pace=false): a span that finds the queue full is dropped")
 	}
+	fmt.Fprintf(&b, "Go runtime:        GOGC=%s\n", st.GOGC)
 	if st.Stopped != nil {
 		fmt.Fprintln(&b, "Stopped early:     an export failed, so the other traces were not made")
 	}
