@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -126,17 +127,33 @@ func TestBadInputNamesTheValue(t *testing.T) {
 }
 
 func TestHighVolumeSettings(t *testing.T) {
+	// A single run: the SDK's defaults, nothing set by the program.
 	cfg, _, err := Parse(GRPC, nil, env())
 	want := Batch{QueueSize: 2048, BatchSize: 512, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second}
-	if err != nil || cfg.Traces != 1 || cfg.Concurrency != 1 || !cfg.Pace || cfg.Batch != want {
+	if err != nil || cfg.Traces != 1 || cfg.Concurrency != 1 || !cfg.Pace || !reflect.DeepEqual(cfg.Batch, want) {
 		t.Errorf("defaults: %+v %v", cfg, err)
 	}
+	// A high-volume run: the program's queue and batch.
+	cfg, _, err = Parse(GRPC, []string{"-traces", "2"}, env())
+	want = Batch{QueueSize: 8192, BatchSize: 1024, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second,
+		Set: []string{"OTEL_BSP_MAX_QUEUE_SIZE=8192", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1024"}}
+	if err != nil || !reflect.DeepEqual(cfg.Batch, want) {
+		t.Errorf("high-volume defaults: %+v %v", cfg.Batch, err)
+	}
+	// The environment wins over the program.
 	cfg, _, err = Parse(HTTP, []string{"-traces", "100000", "-concurrency", "4", "-pace=false"}, env(
-		"OTEL_BSP_MAX_QUEUE_SIZE", "8192", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1024",
+		"OTEL_BSP_MAX_QUEUE_SIZE", "4096", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "256",
 		"OTEL_BSP_SCHEDULE_DELAY", "200", "OTEL_BSP_EXPORT_TIMEOUT", "1000"))
-	want = Batch{QueueSize: 8192, BatchSize: 1024, ScheduleDelay: 200 * time.Millisecond, ExportTimeout: time.Second}
-	if err != nil || cfg.Traces != 100000 || cfg.Concurrency != 4 || cfg.Pace || cfg.Batch != want {
+	want = Batch{QueueSize: 4096, BatchSize: 256, ScheduleDelay: 200 * time.Millisecond, ExportTimeout: time.Second}
+	if err != nil || cfg.Traces != 100000 || cfg.Concurrency != 4 || cfg.Pace || !reflect.DeepEqual(cfg.Batch, want) {
 		t.Errorf("set: %+v %v", cfg, err)
+	}
+	// A queue from the environment bounds the program's batch.
+	cfg, _, err = Parse(GRPC, []string{"-traces", "2"}, env("OTEL_BSP_MAX_QUEUE_SIZE", "16"))
+	want = Batch{QueueSize: 16, BatchSize: 16, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second,
+		Set: []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16"}}
+	if err != nil || !reflect.DeepEqual(cfg.Batch, want) {
+		t.Errorf("tiny queue: %+v %v", cfg.Batch, err)
 	}
 	// Like the SDK: a batch larger than the queue becomes min(512, queue).
 	for _, c := range []struct {

@@ -38,7 +38,7 @@ type Stats struct {
 	Elapsed       time.Duration // from the first span to the collector's answer for the last
 	Flushes       int           // pacing flushes
 	Room          int           // spans that may wait in the queue at once; 0 when not paced
-	GOGC          string        // the garbage collector's setting for the run
+	Set           []string      // what Run set itself, as KEY=value
 	Stopped       error         // why the run stopped before making every trace, or nil
 }
 
@@ -52,14 +52,13 @@ type Stats struct {
 func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace func()) Stats {
 	g.Log().SetLevel(glog.LEVEL_ERRO | glog.LEVEL_CRIT)
 	var st Stats
-	st.GOGC = os.Getenv("GOGC")
-	if st.GOGC == "" {
+	if os.Getenv("GOGC") == "" {
 		// Every span is garbage soon after it is exported; at Go's default
 		// (100) the collector runs every few megabytes and takes the CPU
 		// that the exporter needs. 400 costs a few tens of megabytes and
 		// buys about a sixth more spans per second.
 		debug.SetGCPercent(gcPercent)
-		st.GOGC = strconv.Itoa(gcPercent) + " (set by the program)"
+		st.Set = append(st.Set, "GOGC="+strconv.Itoa(gcPercent))
 	}
 	start := time.Now()
 

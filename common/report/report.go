@@ -76,7 +76,11 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	} else {
 		fmt.Fprintln(&b, "Pacing:            off (-pace=false): a span that finds the queue full is dropped")
 	}
-	fmt.Fprintf(&b, "Go runtime:        GOGC=%s\n", st.GOGC)
+	set := "nothing: the environment said it all"
+	if all := append(append([]string(nil), cfg.Batch.Set...), st.Set...); len(all) > 0 {
+		set = strings.Join(all, " ") + " (where the environment did not say)"
+	}
+	fmt.Fprintf(&b, "Set by program:    %s\n", set)
 	if st.Stopped != nil {
 		fmt.Fprintln(&b, "Stopped early:     an export failed, so the other traces were not made")
 	}

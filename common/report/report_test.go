@@ -42,8 +42,9 @@ func TestPrint(t *testing.T) {
 
 func TestPrintVolume(t *testing.T) {
 	cfg := config.Config{Protocol: config.HTTP, Endpoint: "127.0.0.1:4318", Path: "/v1/traces", Traces: 1000, Concurrency: 4, Pace: true,
-		Batch: config.Batch{QueueSize: 2048, BatchSize: 512, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second}}
-	st := load.Stats{Traces: 1000, SpansPerTrace: 9, Elapsed: 90 * time.Millisecond, Flushes: 8, Room: 2047, GOGC: "400 (set by the program)"}
+		Batch: config.Batch{QueueSize: 2048, BatchSize: 512, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second,
+			Set: []string{"OTEL_BSP_MAX_QUEUE_SIZE=2048"}}}
+	st := load.Stats{Traces: 1000, SpansPerTrace: 9, Elapsed: 90 * time.Millisecond, Flushes: 8, Room: 2047, Set: []string{"GOGC=400"}}
 	var out strings.Builder
 
 	code := PrintVolume(&out, cfg, st, delivery.Result{Created: 9000, Delivered: 9000, Waited: time.Millisecond})
@@ -56,7 +57,7 @@ Elapsed:           90ms (first span to the collector's last answer)
 Spans per second:  100000 delivered
 Exporter:          OTLP/HTTP with gzip; batch span processor: queue 2048, batch 512, schedule delay 5s, export timeout 30s (OTEL_BSP_*)
 Pacing:            at most 2047 spans wait in the queue; 8 flushes
-Go runtime:        GOGC=400 (set by the program)
+Set by program:    OTEL_BSP_MAX_QUEUE_SIZE=2048 GOGC=400 (where the environment did not say)
 9000 of 9000 spans delivered to http://127.0.0.1:4318/v1/traces over OTLP/HTTP.
 Waited 1ms for the collector's answer.
 `

@@ -81,7 +81,8 @@ func everySpan(t *testing.T, p config.Protocol, bin string) {
 		}
 	}
 	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s.\n", 9*traces, 9*traces, target(p, rec), p)
-	for _, want := range []string{summary, "Waited ", "Spans per second:", "Elapsed:", "queue 2048, batch 512", "Pacing:"} {
+	for _, want := range []string{summary, "Waited ", "Spans per second:", "Elapsed:", "queue 8192, batch 1024", "Pacing:",
+		"Set by program:    OTEL_BSP_MAX_QUEUE_SIZE=8192 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1024 GOGC=400"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("the summary does not say %q:\n%s", want, r.Stdout)
 		}
@@ -91,6 +92,15 @@ func everySpan(t *testing.T, p config.Protocol, bin string) {
 		if strings.Contains(r.Output(), unwanted) {
 			t.Errorf("the output shows %q; want only the summary:\n%s", unwanted, r.Output())
 		}
+	}
+	// The batch size the program set reached the SDK: the SDK's own
+	// default would cap a request at 512 spans.
+	largest := 0
+	for _, req := range rec.Requests() {
+		largest = max(largest, len(req.Spans))
+	}
+	if largest != 1024 {
+		t.Errorf("the largest export request had %d spans, want 1024 (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)", largest)
 	}
 	if lines := strings.Count(r.Stdout, "\n"); lines > 20 {
 		t.Errorf("the summary has %d lines:\n%s", lines, r.Stdout)
