@@ -63,7 +63,7 @@ func BenchmarkGetUser(b *testing.B) {
 		}
 	})
 	b.Run("grpc-receiver", func(b *testing.B) {
-		rec := receiver.NewGRPC(receiver.CountOnly())
+		rec := receiver.NewGRPCWith(receiver.Options{CountOnly: true})
 		defer rec.Close()
 		shutdown, err := otlpgrpc.Init("budget", rec.Addr, "")
 		if err != nil {
@@ -73,7 +73,7 @@ func BenchmarkGetUser(b *testing.B) {
 		exporting(b, rec)
 	})
 	b.Run("http-receiver", func(b *testing.B) {
-		rec := receiver.NewHTTP(receiver.CountOnly())
+		rec := receiver.NewHTTPWith(receiver.Options{CountOnly: true})
 		defer rec.Close()
 		shutdown, err := otlphttp.Init("budget", rec.Addr, "/v1/traces")
 		if err != nil {

@@ -107,7 +107,7 @@ func TestGRPCWithTheRealExporter(t *testing.T) {
 }
 
 func TestCountOnly(t *testing.T) {
-	rec := NewHTTP(CountOnly())
+	rec := NewHTTPWith(Options{CountOnly: true})
 	defer rec.Close()
 	for range 3 {
 		resp, err := http.Post("http://"+rec.Addr+"/v1/traces", "application/x-protobuf", bytes.NewReader(request()))
@@ -123,16 +123,16 @@ func TestCountOnly(t *testing.T) {
 
 func TestStartOnlyOnLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "localhost:0", "nonsense"} {
-		if rec, err := StartGRPC(addr); err == nil {
+		if rec, err := StartGRPC(Options{Addr: addr}); err == nil {
 			rec.Close()
 			t.Errorf("StartGRPC(%q) listened; want an error", addr)
 		}
-		if rec, err := StartHTTP(addr); err == nil {
+		if rec, err := StartHTTP(Options{Addr: addr}); err == nil {
 			rec.Close()
 			t.Errorf("StartHTTP(%q) listened; want an error", addr)
 		}
 	}
-	rec, err := StartGRPC("127.0.0.1:0")
+	rec, err := StartGRPC(Options{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
