@@ -33,7 +33,7 @@ const id = 100
 // BenchmarkGetUser measures one user.GetUser, four spans, with:
 //
 //	noop          OpenTelemetry's no-op tracer provider: the data work and gtrace alone
-//	sdk-discard   the SDK as gf's Init configures it, exporting to nowhere
+//	sdk-discard   the SDK with gf's sampler, exporting synchronously to nowhere
 //	raw-otel      the same four spans made with the OpenTelemetry API directly
 //	grpc-receiver gf's otlpgrpc.Init exporting to the in-process receiver
 //	http-receiver gf's otlphttp.Init exporting to the in-process receiver
