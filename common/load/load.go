@@ -83,24 +83,7 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 	}
 	need := min(st.SpansPerTrace, st.Room) // a trace larger than the queue goes alone
 
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
-	done := make(chan struct{})
-	var reporter sync.WaitGroup
-	reporter.Go(func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticker.C:
-				r := watch.Result()
-				writeProgress(progress, time.Since(start), r)
-				if len(r.Errs) > 0 {
-					stop.CompareAndSwap(nil, &r.Errs[0])
-				}
-			}
-		}
-	})
+	endProgress := showProgress(progress, watch, start, &stop)
 
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
@@ -126,8 +109,7 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 	if p != nil {
 		st.Flushes = p.close()
 	}
-	close(done)
-	reporter.Wait()
+	endProgress()
 
 	watch.Flush()
 	st.Elapsed = time.Since(start)
@@ -138,12 +120,37 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 	return st
 }
 
-func writeProgress(w io.Writer, elapsed time.Duration, r delivery.Result) {
+// showProgress writes a line to w every second until end is called: the
+// spans made, delivered and dropped so far and the rate. When the SDK
+// reports an export error, it asks the run to stop.
+func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, stop *atomic.Pointer[error]) (end func()) {
 	if w == nil {
-		return
+		w = io.Discard
 	}
-	fmt.Fprintf(w, "%6.1fs  %d spans made, %d delivered, %d dropped, %.0f spans/s delivered\n",
-		elapsed.Seconds(), r.Created, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
+	ticker := time.NewTicker(time.Second)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+				r := watch.Result()
+				elapsed := time.Since(start)
+				fmt.Fprintf(w, "%6.1fs  %d spans made, %d delivered, %d dropped, %.0f spans/s delivered\n",
+					elapsed.Seconds(), r.Created, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
+				if len(r.Errs) > 0 {
+					stop.CompareAndSwap(nil, &r.Errs[0])
+				}
+			}
+		}
+	})
+	return func() {
+		ticker.Stop()
+		close(done)
+		wg.Wait()
+	}
 }
 
 // gcPercent is the garbage collector's setting for a run, unless GOGC says
