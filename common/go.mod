@@ -3,6 +3,8 @@ module example.com/gftrace/common
 go 1.26.0
 
 require (
+	github.com/gogf/gf/contrib/trace/otlpgrpc/v2 v2.10.2
+	github.com/gogf/gf/contrib/trace/otlphttp/v2 v2.7.2
 	github.com/gogf/gf/v2 v2.10.2
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.47.0
@@ -38,7 +40,7 @@ require (
 	github.com/olekukonko/errors v1.1.0 // indirect
 	github.com/olekukonko/ll v0.0.9 // indirect
 	github.com/olekukonko/tablewriter v1.1.0 // indirect
-	github.com/rivo/uniseg v0.2.0 // indirect
+	github.com/rivo/uniseg v0.4.4 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect

@@ -5,7 +5,9 @@
 //	main → GetUser(id) → GetInfo, GetDetail, GetScores
 //
 // It prints each user, a picture of the trace, and whether every span
-// reached the collector (exit 0) or not (exit 1, with the reason).
+// reached the collector (exit 0) or not (exit 1, with the reason). With
+// -traces N it makes the tree N times, each its own trace, and prints a
+// summary instead (see package load).
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/load"
 	"example.com/gftrace/common/pipeline"
 	"example.com/gftrace/common/propagation"
 	"example.com/gftrace/common/report"
@@ -44,6 +47,11 @@ func main() {
 	if err != nil {
 		g.Log().Fatal(context.Background(), err)
 	}
+	if cfg.Traces > 1 { // many traces, paced so that the batch processor drops none
+		stats := load.Run(cfg, watch, os.Stderr, func() { traceUsers(cfg.Users) })
+		shutdown()
+		os.Exit(report.PrintVolume(os.Stdout, cfg, stats, watch.Result()))
+	}
 	picture := waterfall.Record() // keep this run's spans for the picture
 
 	// The root span starts from an empty context, so it has no parent.
@@ -58,4 +66,13 @@ func main() {
 	watch.Flush() // wait for the collector's answer, at most -timeout
 	shutdown()
 	os.Exit(report.Print(os.Stdout, cfg, picture, outgoing, watch.Result()))
+}
+
+// traceUsers makes the trace of a single run, without printing the users.
+func traceUsers(users []int) {
+	ctx, span := gtrace.NewSpan(context.Background(), "main")
+	defer span.End()
+	for _, id := range users {
+		user.GetUser(ctx, id)
+	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +141,73 @@ func TestUserInfoIsNotShown(t *testing.T) {
 		_, _, err := Parse(HTTP, c.args, c.getenv)
 		if err == nil || strings.Contains(err.Error(), "pa55word") || !strings.Contains(err.Error(), "xxxxx@h:1") {
 			t.Errorf("%v: error %v; want a refusal that shows xxxxx for the user info", c.args, err)
+		}
+	}
+}
+
+func TestHighVolumeSettings(t *testing.T) {
+	// A single run: the SDK's defaults, nothing set by the program.
+	cfg, _, err := Parse(GRPC, nil, env())
+	want := Batch{QueueSize: 2048, BatchSize: 512, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second}
+	if err != nil || cfg.Traces != 1 || cfg.Concurrency != 1 || !cfg.Pace || !reflect.DeepEqual(cfg.Batch, want) {
+		t.Errorf("defaults: %+v %v", cfg, err)
+	}
+	// A high-volume run: the program's queue and batch.
+	cfg, _, err = Parse(GRPC, []string{"-traces", "2"}, env())
+	want = Batch{QueueSize: 8192, BatchSize: 1024, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second,
+		Set: []string{"OTEL_BSP_MAX_QUEUE_SIZE=8192", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1024"}}
+	if err != nil || !reflect.DeepEqual(cfg.Batch, want) {
+		t.Errorf("high-volume defaults: %+v %v", cfg.Batch, err)
+	}
+	// The environment wins over the program.
+	cfg, _, err = Parse(HTTP, []string{"-traces", "100000", "-concurrency", "4", "-pace=false"}, env(
+		"OTEL_BSP_MAX_QUEUE_SIZE", "4096", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "256",
+		"OTEL_BSP_SCHEDULE_DELAY", "200", "OTEL_BSP_EXPORT_TIMEOUT", "1000"))
+	want = Batch{QueueSize: 4096, BatchSize: 256, ScheduleDelay: 200 * time.Millisecond, ExportTimeout: time.Second}
+	if err != nil || cfg.Traces != 100000 || cfg.Concurrency != 4 || cfg.Pace || !reflect.DeepEqual(cfg.Batch, want) {
+		t.Errorf("set: %+v %v", cfg, err)
+	}
+	// A queue from the environment bounds the program's batch.
+	cfg, _, err = Parse(GRPC, []string{"-traces", "2"}, env("OTEL_BSP_MAX_QUEUE_SIZE", "16"))
+	want = Batch{QueueSize: 16, BatchSize: 16, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second,
+		Set: []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16"}}
+	if err != nil || !reflect.DeepEqual(cfg.Batch, want) {
+		t.Errorf("tiny queue: %+v %v", cfg.Batch, err)
+	}
+	// Like the SDK: a batch larger than the queue becomes min(512, queue).
+	for _, c := range []struct {
+		queue, batch string
+		want         int
+	}{{"16", "512", 16}, {"1000", "4096", 512}} {
+		cfg, _, err = Parse(GRPC, nil, env("OTEL_BSP_MAX_QUEUE_SIZE", c.queue, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", c.batch))
+		if err != nil || cfg.Batch.BatchSize != c.want {
+			t.Errorf("queue %s batch %s: batch %d, want %d (%v)", c.queue, c.batch, cfg.Batch.BatchSize, c.want, err)
+		}
+	}
+}
+
+func TestHighVolumeBadInput(t *testing.T) {
+	cases := []struct {
+		args         []string
+		env          func(string) string
+		value, bound string
+	}{
+		{[]string{"-traces", "0"}, env(), `-traces "0"`, "10000000"},
+		{[]string{"-traces", "10000001"}, env(), `-traces "10000001"`, "10000000"},
+		{[]string{"-traces", "1e6"}, env(), `-traces "1e6"`, "10000000"},
+		{[]string{"-concurrency", "-1"}, env(), `-concurrency "-1"`, "1024"},
+		{[]string{"-concurrency", "1025"}, env(), `-concurrency "1025"`, "1024"},
+		{[]string{"-pace=maybe"}, env(), "maybe", "-pace"},
+		{nil, env("OTEL_BSP_MAX_QUEUE_SIZE", "0"), `OTEL_BSP_MAX_QUEUE_SIZE "0"`, "1048576"},
+		{nil, env("OTEL_BSP_MAX_QUEUE_SIZE", "2000000"), `OTEL_BSP_MAX_QUEUE_SIZE "2000000"`, "1048576"},
+		{nil, env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "x"), `OTEL_BSP_MAX_EXPORT_BATCH_SIZE "x"`, "1048576"},
+		{nil, env("OTEL_BSP_SCHEDULE_DELAY", "0"), `OTEL_BSP_SCHEDULE_DELAY "0"`, "milliseconds from 1 to 3600000"},
+		{nil, env("OTEL_BSP_EXPORT_TIMEOUT", "5s"), `OTEL_BSP_EXPORT_TIMEOUT "5s"`, "milliseconds from 1 to 3600000"},
+	}
+	for _, c := range cases {
+		_, _, err := Parse(GRPC, c.args, c.env)
+		if err == nil || !strings.Contains(err.Error(), c.value) || !strings.Contains(err.Error(), c.bound) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line naming %s and %s", c.args, err, c.value, c.bound)
 		}
 	}
 }

@@ -16,10 +16,6 @@ var spanLimits = []string{
 	"OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
 }
 
-// maxExportTimeout bounds OTEL_EXPORTER_OTLP_TIMEOUT: an hour, in
-// milliseconds.
-const maxExportTimeout = 3_600_000
-
 // checkOTelEnv checks the OpenTelemetry variables that the exporter and the
 // SDK read by themselves (those the program reads too are checked where it
 // reads them). Left to them, a malformed value is ignored with a log line
@@ -28,8 +24,8 @@ const maxExportTimeout = 3_600_000
 func checkOTelEnv(p Protocol, getenv func(string) string) (warnings []string, err error) {
 	for _, key := range otlpKeys("TIMEOUT") {
 		if v, ok := lookup(getenv, key); ok {
-			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > maxExportTimeout {
-				return nil, fmt.Errorf("invalid %s %q: want milliseconds, a whole number from 1 to %d", key, v, maxExportTimeout)
+			if _, err := milliseconds(key, v); err != nil {
+				return nil, err
 			}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -32,6 +33,7 @@ const (
 	metricStarted   = "otel.sdk.span.started"
 	metricProcessed = "otel.sdk.processor.span.processed"
 	metricExported  = "otel.sdk.exporter.span.exported"
+	metricLive      = "otel.sdk.span.live" // not needed: dropped
 )
 
 // flushGrace lets the exporter, which gives up at the timeout with its own
@@ -65,7 +67,13 @@ func Watch(cfg config.Config) *Watcher {
 	}
 
 	w := &Watcher{reader: sdkmetric.NewManualReader(), timeout: timeout, endpoint: cfg.Endpoint, tls: cfg.TLS}
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(w.reader)))
+	// Counting needs no exemplars, nor the count of spans not yet ended;
+	// the SDK would otherwise do both on every span started and ended, a
+	// few percent of a busy run's CPU each.
+	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(w.reader),
+		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
+		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: metricLive},
+			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}}))))
 	// Exports that fail in the background (a full batch, the batch timer)
 	// report their error only here.
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(w.handle))
@@ -80,34 +88,44 @@ func (w *Watcher) handle(err error) {
 
 // Flush waits until the collector accepts a connection (see
 // waitForCollector), exports every span that has ended and waits for the
-// collector's answer: all in all at most the timeout given to Watch, and
-// the exporter's last word.
+// collector's answer: at most the timeout given to Watch, and a moment for
+// the exporter to give its own error.
 func (w *Watcher) Flush() {
 	start := time.Now()
-	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
-	if !ok {
-		w.handle(errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first"))
-		return
-	}
-	deadline := start.Add(w.timeout)
-	waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
-	refused := waitForCollector(waitCtx, w.endpoint, w.tls)
-	cancelWait()
-	if refused != nil {
-		// Nothing listened for the whole timeout: the flush is one last
-		// attempt, within the timeout.
-		w.handle(refused)
-	} else {
-		deadline = deadline.Add(flushGrace)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	if err := tp.ForceFlush(ctx); err != nil {
-		w.handle(err)
-	}
+	w.Sync()
 	w.mu.Lock()
 	w.waited = time.Since(start)
 	w.mu.Unlock()
+}
+
+// Sync is Flush in the middle of a run: it waits the same way and returns
+// the error, which Result reports too. When it returns nil, every span that
+// ended before the call has been exported and has left the batch
+// processor's queue.
+func (w *Watcher) Sync() error {
+	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
+	if !ok {
+		err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
+		w.handle(err)
+		return err
+	}
+	deadline := time.Now().Add(w.timeout)
+	waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
+	refused := waitForCollector(waitCtx, w.endpoint, w.tls)
+	cancelWait()
+	if refused == nil {
+		deadline = deadline.Add(flushGrace)
+	} // else nothing listened all along: the flush is a last attempt, within the timeout
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	err := tp.ForceFlush(ctx)
+	if err != nil {
+		w.handle(err)
+		if refused != nil {
+			w.handle(refused) // the exporter's error may only say it gave up
+		}
+	}
+	return err
 }
 
 // Result is what the SDK counted, and the errors it reported.

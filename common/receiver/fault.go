@@ -6,6 +6,7 @@ import (
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc/codes"
 )
 
@@ -109,11 +110,32 @@ func (r *Receiver) decide(ctx context.Context) (answer, bool) {
 	return answer{reject: f.Reject, message: message}, true
 }
 
-// accept splits off the spans to reject (the last ones) and returns the
-// spans to keep and how many were rejected.
-func accept(spans []Span, reject int) ([]Span, int) {
-	reject = min(max(reject, 0), len(spans))
-	return spans[:len(spans)-reject], reject
+// rejectLast drops the last reject spans (at most all of them) and returns
+// the spans to keep and how many it dropped; resourceSpans is not changed.
+func rejectLast(resourceSpans []*tracepb.ResourceSpans, reject int) ([]*tracepb.ResourceSpans, int) {
+	total := 0
+	for _, rs := range resourceSpans {
+		for _, ss := range rs.GetScopeSpans() {
+			total += len(ss.GetSpans())
+		}
+	}
+	reject = min(max(reject, 0), total)
+	keep := total - reject
+	var kept []*tracepb.ResourceSpans
+	for _, rs := range resourceSpans {
+		var scopes []*tracepb.ScopeSpans
+		for _, ss := range rs.GetScopeSpans() {
+			n := min(keep, len(ss.GetSpans()))
+			keep -= n
+			if n > 0 {
+				scopes = append(scopes, &tracepb.ScopeSpans{Scope: ss.GetScope(), Spans: ss.GetSpans()[:n], SchemaUrl: ss.GetSchemaUrl()})
+			}
+		}
+		if len(scopes) > 0 {
+			kept = append(kept, &tracepb.ResourceSpans{Resource: rs.GetResource(), ScopeSpans: scopes, SchemaUrl: rs.GetSchemaUrl()})
+		}
+	}
+	return kept, reject
 }
 
 // partial is the partial-success part of an answer, or nil when no span
@@ -198,7 +220,7 @@ func (r *Receiver) Stop() {
 // Restart serves again on the address the receiver had, after Stop. It
 // fails if something else took the port in the meantime.
 func (r *Receiver) Restart() error {
-	lis, err := net.Listen("tcp", r.Addr)
+	lis, err := listen(r.Addr)
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,14 @@ import (
 func NewGRPC() *Receiver { return NewGRPCWith(Options{}) }
 
 // NewGRPCWith starts an OTLP/gRPC receiver as NewGRPC does, changed by opts.
-func NewGRPCWith(opts Options) *Receiver {
-	lis := listen()
+func NewGRPCWith(opts Options) *Receiver { return must(StartGRPC(opts)) }
+
+// StartGRPC is NewGRPCWith with an error instead of a panic.
+func StartGRPC(opts Options) (*Receiver, error) {
+	lis, err := listen(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
 	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
 	serverOpts := []grpc.ServerOption{grpc.StatsHandler(wireStats{})}
@@ -38,7 +44,7 @@ func NewGRPCWith(opts Options) *Receiver {
 		return srv.Stop
 	}
 	r.start(lis)
-	return r
+	return r, nil
 }
 
 type traceService struct {
@@ -62,16 +68,15 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 	if a.code != codes.OK {
 		return nil, status.Error(a.code, a.message)
 	}
-	spans, rejected := accept(flatten(req.GetResourceSpans()), a.reject)
 	info, _ := ctx.Value(wireKey{}).(*wireInfo)
+	kept, rejected := rejectLast(req.GetResourceSpans(), a.reject)
 	s.r.record(Request{
 		Path:        coltracepb.TraceService_Export_FullMethodName,
 		Header:      header,
 		Compression: info.compression,
 		WireBytes:   info.wireBytes,
 		RawBytes:    proto.Size(req),
-		Spans:       spans,
-	})
+	}, kept)
 	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)}, nil
 }
 

@@ -22,8 +22,14 @@ import (
 func NewHTTP() *Receiver { return NewHTTPWith(Options{}) }
 
 // NewHTTPWith starts an OTLP/HTTP receiver as NewHTTP does, changed by opts.
-func NewHTTPWith(opts Options) *Receiver {
-	lis := listen()
+func NewHTTPWith(opts Options) *Receiver { return must(StartHTTP(opts)) }
+
+// StartHTTP is NewHTTPWith with an error instead of a panic.
+func StartHTTP(opts Options) (*Receiver, error) {
+	lis, err := listen(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
 	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
 	r.serve = func(lis net.Listener) func() {
@@ -40,7 +46,7 @@ func NewHTTPWith(opts Options) *Receiver {
 		return func() { srv.Close() }
 	}
 	r.start(lis)
-	return r
+	return r, nil
 }
 
 func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
@@ -91,7 +97,7 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "bad protobuf body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	spans, rejected := accept(flatten(msg.GetResourceSpans()), a.reject)
+	kept, rejected := rejectLast(msg.GetResourceSpans(), a.reject)
 	header := map[string][]string{}
 	for k, v := range req.Header {
 		header[strings.ToLower(k)] = v
@@ -102,8 +108,7 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		Compression: compression,
 		WireBytes:   len(wire),
 		RawBytes:    len(body),
-		Spans:       spans,
-	})
+	}, kept)
 	resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)})
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	w.Write(resp)

@@ -9,15 +9,20 @@
 //
 // NewGRPCWith and NewHTTPWith take Options, for a receiver that serves TLS
 // (as httptest.NewTLSServer does) or checks a token, as a real collector
-// may. SetFault, Stop and Restart make a receiver misbehave as a collector
-// in trouble does: it goes down, never answers, answers late, is
-// unavailable for a while, refuses, or rejects some spans.
+// may, or that listens on a given address, or keeps only the number of
+// spans for a run whose spans would fill the memory. StartGRPC and
+// StartHTTP return an error where those panic, for a command.
+//
+// SetFault, Stop and Restart make a receiver misbehave as a collector in
+// trouble does: it goes down, never answers, answers late, is unavailable
+// for a while, refuses, or rejects some spans.
 package receiver
 
 import (
 	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"sort"
 	"sync"
@@ -38,6 +43,12 @@ type Options struct {
 	// every export must carry; an export without it is answered
 	// Unauthenticated (gRPC) or 401 Unauthorized (HTTP) and not recorded.
 	Token string
+	// Addr, when not empty, is the 127.0.0.1 host:port to listen on
+	// instead of a free port.
+	Addr string
+	// CountOnly keeps the number of spans received and nothing else:
+	// Requests and Spans return nothing, SpanCount and WaitSpans work.
+	CountOnly bool
 }
 
 // wrongToken is the refusal's message; it never repeats what was sent.
@@ -53,6 +64,7 @@ type Receiver struct {
 
 	mu       sync.Mutex
 	requests []Request
+	spans    int           // spans received, in all requests
 	arrived  chan struct{} // closed and replaced on every request
 	attempts int           // export requests, refused ones included
 
@@ -90,13 +102,24 @@ func newReceiver(opts Options) *Receiver {
 	return &Receiver{opts: opts, arrived: make(chan struct{})}
 }
 
-// listen takes a free port on 127.0.0.1, or panics as httptest does.
-func listen() net.Listener {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+// listen opens addr, by default a free port on 127.0.0.1. Any other host is
+// refused: a receiver for tests and measurements has no business there.
+func listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if host, _, err := net.SplitHostPort(addr); err != nil || host != "127.0.0.1" {
+		return nil, fmt.Errorf("receiver: %q is not a 127.0.0.1 host:port", addr)
+	}
+	return net.Listen("tcp", addr)
+}
+
+// must is how NewGRPCWith and NewHTTPWith fail: a panic, as in httptest.
+func must(r *Receiver, err error) *Receiver {
 	if err != nil {
 		panic("receiver: cannot listen on 127.0.0.1: " + err.Error())
 	}
-	return lis
+	return r
 }
 
 // tokenOK tells whether an export with these Authentication values may
@@ -108,11 +131,23 @@ func (r *Receiver) tokenOK(values []string) bool {
 	return len(values) == 1 && subtle.ConstantTimeCompare([]byte(values[0]), []byte(r.opts.Token)) == 1
 }
 
-// record stores one request.
-func (r *Receiver) record(req Request) {
+// record stores one request and its spans, or with CountOnly counts them.
+func (r *Receiver) record(req Request, spans []*tracepb.ResourceSpans) {
+	n := 0
+	for _, rs := range spans {
+		for _, ss := range rs.GetScopeSpans() {
+			n += len(ss.GetSpans())
+		}
+	}
+	if !r.opts.CountOnly {
+		req.Spans = flatten(spans)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.requests = append(r.requests, req)
+	if !r.opts.CountOnly {
+		r.requests = append(r.requests, req)
+	}
+	r.spans += n
 	close(r.arrived)
 	r.arrived = make(chan struct{})
 }
@@ -138,11 +173,7 @@ func (r *Receiver) Spans() []Span {
 func (r *Receiver) SpanCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := 0
-	for _, req := range r.requests {
-		n += len(req.Spans)
-	}
-	return n
+	return r.spans
 }
 
 // WaitSpans waits until at least n spans have arrived or the timeout

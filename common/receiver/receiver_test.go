@@ -105,3 +105,36 @@ func TestGRPCWithTheRealExporter(t *testing.T) {
 		t.Errorf("request: %+v", req)
 	}
 }
+
+func TestCountOnly(t *testing.T) {
+	rec := NewHTTPWith(Options{CountOnly: true})
+	defer rec.Close()
+	for range 3 {
+		resp, err := http.Post("http://"+rec.Addr+"/v1/traces", "application/x-protobuf", bytes.NewReader(request()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if rec.SpanCount() != 3 || len(rec.Requests()) != 0 || len(rec.Spans()) != 0 {
+		t.Errorf("count %d, %d requests kept; want 3 spans counted and nothing kept", rec.SpanCount(), len(rec.Requests()))
+	}
+}
+
+func TestStartOnlyOnLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "localhost:0", "nonsense"} {
+		if rec, err := StartGRPC(Options{Addr: addr}); err == nil {
+			rec.Close()
+			t.Errorf("StartGRPC(%q) listened; want an error", addr)
+		}
+		if rec, err := StartHTTP(Options{Addr: addr}); err == nil {
+			rec.Close()
+			t.Errorf("StartHTTP(%q) listened; want an error", addr)
+		}
+	}
+	rec, err := StartGRPC(Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Close()
+}

@@ -14,6 +14,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/load"
 	"example.com/gftrace/common/propagation"
 	"example.com/gftrace/common/waterfall"
 )
@@ -46,21 +47,64 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing met
 	if !propagation.CarriesBaggage() {
 		fmt.Fprintln(&b, "No baggage header: the propagator that gf's Init installed does not carry baggage to other services.")
 	}
-	fmt.Fprintln(&b, Summary(cfg, res))
-	fmt.Fprintf(&b, "Waited %s for the collector's answer.\n", res.Waited.Round(time.Microsecond))
-	code := ExitNotDelivered
-	if res.OK() {
-		code = ExitDelivered
-		if cfg.IsDefaultEndpoint() && id.IsValid() {
-			fmt.Fprintf(&b, "View it in Jaeger: %s%s\n", JaegerURL, id)
-		}
-	} else if res.NoAnswer() {
-		fmt.Fprintf(&b, "Something accepts connections there but did not answer: check that it is a collector's %s port; if the collector is busy, give it longer with -timeout.\n", cfg.Protocol)
-	} else if !res.Answered() {
-		fmt.Fprintln(&b, "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README).")
+	code := outcome(&b, cfg, res)
+	if code == ExitDelivered && cfg.IsDefaultEndpoint() && id.IsValid() {
+		fmt.Fprintf(&b, "View it in Jaeger: %s%s\n", JaegerURL, id)
 	}
 	io.WriteString(w, redact(b.String(), cfg.Token))
 	return code
+}
+
+// PrintVolume writes the report of a high-volume run (see package load) to
+// w and returns the exit code: the counts and rate of the run and the
+// settings that made them, then the same lines as Print ends with.
+func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Result) int {
+	var b strings.Builder
+	secs := st.Elapsed.Seconds()
+	fmt.Fprintf(&b, "Traces:            %d of %d (%d spans each, from %d goroutines)\n", st.Traces, cfg.Traces, st.SpansPerTrace, cfg.Concurrency)
+	fmt.Fprintf(&b, "Spans created:     %d\n", res.Created)
+	fmt.Fprintf(&b, "Spans delivered:   %d\n", res.Delivered)
+	fmt.Fprintf(&b, "Spans dropped:     %d\n", res.Dropped)
+	fmt.Fprintf(&b, "Spans failed:      %d\n", res.Failed)
+	fmt.Fprintf(&b, "Elapsed:           %s (first span to the collector's last answer)\n", st.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "Spans per second:  %.0f delivered\n", float64(res.Delivered)/secs)
+	bsp := cfg.Batch
+	fmt.Fprintf(&b, "Exporter:          %s with gzip; batch span processor: queue %d, batch %d, schedule delay %s, export timeout %s (OTEL_BSP_*)\n",
+		cfg.Protocol, bsp.QueueSize, bsp.BatchSize, bsp.ScheduleDelay, bsp.ExportTimeout)
+	if cfg.Pace {
+		fmt.Fprintf(&b, "Pacing:            at most %d spans wait in the queue; %d flushes\n", st.Room, st.Flushes)
+	} else {
+		fmt.Fprintln(&b, "Pacing:            off (-pace=false): a span that finds the queue full is dropped")
+	}
+	set := "nothing: the environment said it all"
+	if all := append(append([]string(nil), cfg.Batch.Set...), st.Set...); len(all) > 0 {
+		set = strings.Join(all, " ") + " (where the environment did not say)"
+	}
+	fmt.Fprintf(&b, "Set by program:    %s\n", set)
+	if st.Stopped != nil {
+		fmt.Fprintln(&b, "Stopped early:     an export failed, so the other traces were not made")
+	}
+	code := outcome(&b, cfg, res)
+	io.WriteString(w, redact(b.String(), cfg.Token))
+	return code
+}
+
+// outcome writes the lines every run ends with (the summary, the wait, a
+// hint on failure) and returns the exit code.
+func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
+	fmt.Fprintln(b, Summary(cfg, res))
+	fmt.Fprintf(b, "Waited %s for the collector's answer.\n", res.Waited.Round(time.Microsecond))
+	switch {
+	case res.OK():
+		return ExitDelivered
+	case res.Dropped > 0 && len(res.Errs) == 0:
+		fmt.Fprintln(b, "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE.")
+	case res.NoAnswer():
+		fmt.Fprintf(b, "Something accepts connections there but did not answer: check that it is a collector's %s port; if the collector is busy, give it longer with -timeout.\n", cfg.Protocol)
+	case !res.Answered():
+		fmt.Fprintln(b, "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README).")
+	}
+	return ExitNotDelivered
 }
 
 // Summary is the one line that says how many spans were delivered, where,

@@ -9,6 +9,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/load"
 	"example.com/gftrace/common/waterfall"
 )
 
@@ -37,6 +38,49 @@ func TestPrint(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "0 of 9 spans delivered to localhost:4317 over OTLP/gRPC: ") || !strings.Contains(out.String(), "scripts/jaeger.sh start") {
 		t.Errorf("no cause or hint:\n%s", out.String())
+	}
+}
+
+func TestPrintVolume(t *testing.T) {
+	cfg := config.Config{Protocol: config.HTTP, Endpoint: "127.0.0.1:4318", Path: "/v1/traces", Traces: 1000, Concurrency: 4, Pace: true,
+		Batch: config.Batch{QueueSize: 2048, BatchSize: 512, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second,
+			Set: []string{"OTEL_BSP_MAX_QUEUE_SIZE=2048"}}}
+	st := load.Stats{Traces: 1000, SpansPerTrace: 9, Elapsed: 90 * time.Millisecond, Flushes: 8, Room: 2047, Set: []string{"GOGC=400"}}
+	var out strings.Builder
+
+	code := PrintVolume(&out, cfg, st, delivery.Result{Created: 9000, Delivered: 9000, Waited: time.Millisecond})
+	want := `Traces:            1000 of 1000 (9 spans each, from 4 goroutines)
+Spans created:     9000
+Spans delivered:   9000
+Spans dropped:     0
+Spans failed:      0
+Elapsed:           90ms (first span to the collector's last answer)
+Spans per second:  100000 delivered
+Exporter:          OTLP/HTTP with gzip; batch span processor: queue 2048, batch 512, schedule delay 5s, export timeout 30s (OTEL_BSP_*)
+Pacing:            at most 2047 spans wait in the queue; 8 flushes
+Set by program:    OTEL_BSP_MAX_QUEUE_SIZE=2048 GOGC=400 (where the environment did not say)
+9000 of 9000 spans delivered to http://127.0.0.1:4318/v1/traces over OTLP/HTTP.
+Waited 1ms for the collector's answer.
+`
+	if code != ExitDelivered || out.String() != want {
+		t.Errorf("exit %d, output:\n%s\nwant:\n%s", code, out.String(), want)
+	}
+
+	out.Reset()
+	cfg.Pace = false
+	code = PrintVolume(&out, cfg, st, delivery.Result{Created: 9000, Delivered: 512, Dropped: 8488})
+	for _, want := range []string{
+		"Spans dropped:     8488\n",
+		"Pacing:            off (-pace=false)",
+		"512 of 9000 spans delivered to http://127.0.0.1:4318/v1/traces over OTLP/HTTP: the batch processor's queue was full and dropped 8488 spans\n",
+		"leave -pace on",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dropped: output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if code != ExitNotDelivered || strings.Contains(out.String(), "jaeger.sh") {
+		t.Errorf("dropped: exit %d, or the hint is about the collector:\n%s", code, out.String())
 	}
 }
 

@@ -20,8 +20,9 @@ type badCase struct {
 }
 
 // moreBadInput checks the bad input of issue 7 that badInput does not:
-// users, timeout and endpoints in each malformed shape, and the OTEL_*
-// variables that the exporter and the SDK read by themselves. Every run has
+// users, timeout and endpoints in each malformed shape, a negative
+// -concurrency, and the OTEL_* variables that the exporter and the SDK read
+// by themselves (volumeBadInput has the other high-volume settings). Every run has
 // the token in TRACE_TOKEN, and it must never show.
 func moreBadInput(t *testing.T, p config.Protocol, bin string) {
 	rec := NewReceiver(p)
@@ -45,6 +46,9 @@ func moreBadInput(t *testing.T, p config.Protocol, bin string) {
 		{env: []string{"OTEL_EXPORTER_OTLP_TRACES_INSECURE=yes"}, want: `invalid OTEL_EXPORTER_OTLP_TRACES_INSECURE "yes"`},
 		{env: []string{"OTEL_EXPORTER_OTLP_HEADERS=x-key=%zz" + Token}, want: "invalid OTEL_EXPORTER_OTLP_HEADERS: header x-key: the value is not URL-encoded"},
 		{env: []string{"OTEL_SERVICE_NAME=  "}, want: "invalid service name: it is empty"},
+		{args: []string{"-endpoint", rec.Addr, "-traces", "10", "-concurrency", "-3"}, want: `invalid -concurrency "-3": want a whole number from 1 to 1024`},
+		{env: []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=x"}, want: `invalid OTEL_BSP_MAX_EXPORT_BATCH_SIZE "x"`},
+		{env: []string{"OTEL_BSP_EXPORT_TIMEOUT=5s"}, want: `invalid OTEL_BSP_EXPORT_TIMEOUT "5s": want milliseconds from 1 to 3600000`},
 		{env: []string{"OTEL_RESOURCE_ATTRIBUTES=team"}, want: `invalid OTEL_RESOURCE_ATTRIBUTES: entry 1 "team" is not key=value`, sdkFirst: true},
 		{env: []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=lots"}, want: `invalid OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT "lots"`, sdkFirst: true},
 	}

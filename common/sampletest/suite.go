@@ -70,11 +70,13 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin); moreBadInput(t, p, bin) })
 	t.Run("faults", func(t *testing.T) { faults(t, p, bin) })
 	t.Run("TLS and token", func(t *testing.T) { tlsAndToken(t, p, bin) })
+	t.Run("high volume", func(t *testing.T) { HighVolume(t, p, bin) })
 	t.Run("help", func(t *testing.T) {
 		r := Run(t, bin, nil, "-h")
 		for _, want := range []string{"-endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "-token", "TRACE_TOKEN",
 			"-tls", "-ca", "-cert", "-key", "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_CERTIFICATE",
-			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_HEADERS", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint()} {
+			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_HEADERS", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint(),
+			"-traces", "-concurrency", "-pace", "OTEL_BSP_MAX_QUEUE_SIZE"} {
 			if !strings.Contains(r.Stdout, want) {
 				t.Errorf("-h does not mention %q:\n%s", want, r.Stdout)
 			}
@@ -294,8 +296,7 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 	for _, c := range cases {
 		args := append([]string{"-endpoint", rec.Addr}, c.args...)
 		r := Run(t, bin, append(c.env, "TRACE_TOKEN="+Token), args...) // the token must never show
-		lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
-		if r.Code != 2 || len(lines) != 1 || !strings.Contains(r.Stderr, c.want) || r.Stdout != "" {
+		if !Rejected(r, c.want) {
 			t.Errorf("%v %v: exit %d, stderr %q, stdout %q; want exit 2 and one line naming %s", c.env, c.args, r.Code, r.Stderr, r.Stdout, c.want)
 		}
 		if strings.Contains(r.Output(), Token) {
@@ -305,4 +306,19 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 	if n := len(rec.Requests()); n != 0 {
 		t.Errorf("bad input still sent %d export requests", n)
 	}
+}
+
+// Rejected tells whether r ended as bad input must: exit 2, nothing on
+// stdout, and one line on stderr that contains every want.
+func Rejected(r Result, wants ...string) bool {
+	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+	if r.Code != 2 || len(lines) != 1 || r.Stdout != "" {
+		return false
+	}
+	for _, want := range wants {
+		if !strings.Contains(r.Stderr, want) {
+			return false
+		}
+	}
+	return true
 }

@@ -197,18 +197,25 @@ func thousands(n int64) string {
 	return s
 }
 
-// ratio is b's median over a's, as "1.23×"; none when either prints as
-// zero, since a ratio of values below the printed precision is noise.
+// ratio is b's median over a's as the table prints them, as "1.23×", so
+// that the ratio agrees with the cells beside it; none when either prints
+// as zero, since a ratio of values below the printed precision is noise.
 func ratio(u Unit, a, b Stat) string {
-	if a.N == 0 || b.N == 0 || printsAsZero(u, a.Median) || printsAsZero(u, b.Median) {
+	if a.N == 0 || b.N == 0 {
 		return "–"
 	}
-	return strconv.FormatFloat(b.Median/a.Median, 'f', 2, 64) + "×"
+	pa, pb := printed(u, a.Median), printed(u, b.Median)
+	if pa == 0 || pb == 0 {
+		return "–"
+	}
+	return strconv.FormatFloat(pb/pa, 'f', 2, 64) + "×"
 }
 
-func printsAsZero(u Unit, x float64) bool {
+// printed is x rounded as the table prints it, in x's own unit.
+func printed(u Unit, x float64) float64 {
 	_, scale, format := printing(u, x)
-	return strings.Trim(format(x/scale), "0.,") == ""
+	v, _ := strconv.ParseFloat(strings.ReplaceAll(format(x/scale), ",", ""), 64)
+	return v * scale
 }
 
 // WriteJSON prints one JSON array with an object per variant and scenario:

@@ -106,7 +106,9 @@ func TestRatio(t *testing.T) {
 		{Seconds, one(0.00001), one(0.00003), "–"}, // 0.0 ms against 0.0 ms
 		{Count, one(0), one(3), "–"},
 		{BytesPerSpan, one(0.2), one(0.3), "1.50×"},
-		{Rate, Stat{}, one(3), "–"}, // unknown
+		{BytesPerSpan, one(0.12), one(0.14), "1.00×"}, // both print as 0.1
+		{Seconds, one(0.5), one(1.5), "3.00×"},        // 500 ms against 1.50 s
+		{Rate, Stat{}, one(3), "–"},                   // unknown
 	} {
 		if got := ratio(c.u, c.a, c.b); got != c.want {
 			t.Errorf("ratio(%v, %v, %v) = %q, want %q", c.u, c.a.Median, c.b.Median, got, c.want)

@@ -1,0 +1,260 @@
+// Package load runs the sample's trace many times, from several goroutines,
+// and delivers every span it makes.
+//
+// gf's Init builds the OpenTelemetry SDK's batch span processor with no
+// options: its queue holds OTEL_BSP_MAX_QUEUE_SIZE spans (2048 by default)
+// and it drops, without a word, every span that ends while the queue is
+// full. A burst of traces fills the queue far faster than one exporter
+// empties it, so most spans of a burst are lost. Init cannot make the queue
+// block, so Run paces the traces instead: a trace starts only when its
+// spans fit in the room left in the queue, and a flush (ForceFlush, which
+// returns once everything queued before it was exported) gives the room
+// back. The queue never overflows, and since a flush starts when half the
+// room is taken, traces go on filling the other half while it runs.
+package load
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gogf/gf/v2/frame/g"
+	"github.com/gogf/gf/v2/os/glog"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/delivery"
+)
+
+// Stats is what a run did. The span counts are the SDK's, in
+// delivery.Result.
+type Stats struct {
+	Traces        int           // traces made
+	SpansPerTrace int           // spans of one trace, as the SDK counted the first
+	Elapsed       time.Duration // from the first span to the collector's answer for the last
+	Flushes       int           // pacing flushes
+	Room          int           // spans that may wait in the queue at once; 0 when not paced
+	Set           []string      // what Run set itself, as KEY=value
+	Stopped       error         // why the run stopped before making every trace, or nil
+}
+
+// Run makes cfg.Traces traces by calling trace from cfg.Concurrency
+// goroutines, paced unless cfg.Pace is false, then waits for the collector's
+// answer with watch.Flush. Every second it writes the progress to progress.
+// It stops early when an export fails: the rest would fail too, and slowly.
+//
+// gf's warnings are silenced for the run: the sample logs one for each
+// missing user, which would be one line per trace.
+func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace func()) Stats {
+	g.Log().SetLevel(glog.LEVEL_ERRO | glog.LEVEL_CRIT)
+	var st Stats
+	if os.Getenv("GOGC") == "" {
+		// Every span is garbage soon after it is exported; at Go's default
+		// (100) the collector runs every few megabytes and takes the CPU
+		// that the exporter needs. 400 costs a few tens of megabytes and
+		// buys about a sixth more spans per second.
+		debug.SetGCPercent(gcPercent)
+		st.Set = append(st.Set, "GOGC="+strconv.Itoa(gcPercent))
+	}
+	start := time.Now()
+
+	// The first trace alone tells how many spans a trace makes, so that
+	// the pacer knows how much room each one needs.
+	trace()
+	st.SpansPerTrace = int(watch.Result().Created)
+	made := atomic.Int64{}
+	made.Store(1)
+
+	var stop atomic.Pointer[error]
+	var p *pacer
+	if cfg.Pace {
+		// Flushing the first trace empties the queue for the pacer, and
+		// finds out early whether the collector answers at all.
+		if err := watch.Sync(); err != nil {
+			stop.Store(&err)
+		}
+		// One slot of the queue stays free for ForceFlush's own marker.
+		st.Room = cfg.Batch.QueueSize - 1
+		p = newPacer(st.Room, watch.Sync)
+	}
+	need := min(st.SpansPerTrace, st.Room) // a trace larger than the queue goes alone
+
+	endProgress := showProgress(progress, watch, start, &stop)
+
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	next.Store(1)
+	for range cfg.Concurrency {
+		wg.Go(func() {
+			for stop.Load() == nil && next.Add(1) <= int64(cfg.Traces) {
+				if p != nil {
+					if err := p.reserve(need); err != nil {
+						stop.CompareAndSwap(nil, &err)
+						return
+					}
+				}
+				trace()
+				made.Add(1)
+				if p != nil {
+					p.release(need)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if p != nil {
+		st.Flushes = p.close()
+	}
+	endProgress()
+
+	watch.Flush()
+	st.Elapsed = time.Since(start)
+	st.Traces = int(made.Load())
+	if err := stop.Load(); err != nil {
+		st.Stopped = *err
+	}
+	return st
+}
+
+// showProgress writes a line to w every second until end is called: the
+// spans made, delivered and dropped so far and the rate. When the SDK
+// reports an export error, it asks the run to stop.
+func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, stop *atomic.Pointer[error]) (end func()) {
+	if w == nil {
+		w = io.Discard
+	}
+	ticker := time.NewTicker(time.Second)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+				r := watch.Result()
+				elapsed := time.Since(start)
+				fmt.Fprintf(w, "%6.1fs  %d spans made, %d delivered, %d dropped, %.0f spans/s delivered\n",
+					elapsed.Seconds(), r.Created, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
+				if len(r.Errs) > 0 {
+					stop.CompareAndSwap(nil, &r.Errs[0])
+				}
+			}
+		}
+	})
+	return func() {
+		ticker.Stop()
+		close(done)
+		wg.Wait()
+	}
+}
+
+// gcPercent is the garbage collector's setting for a run, unless GOGC says
+// otherwise.
+const gcPercent = 400
+
+// pacer keeps the spans waiting in the batch processor's queue below room.
+// Each trace reserves room for its spans before it starts; once ended, its
+// spans are in the queue until a flush has exported them, and only then is
+// the room free again. A flush starts when half the room waits in the
+// queue, so traces go on in the other half while the exporter works.
+type pacer struct {
+	room  int
+	flush func() error
+
+	mu       sync.Mutex
+	freed    *sync.Cond // a flush gave room back, or failed: traces may go on
+	wanted   *sync.Cond // a flush is due: the flusher goes on
+	reserved int        // room held by traces running, or ended and not yet flushed
+	ended    int        // of it, held by traces that ended: spans in the queue
+	waiting  int        // traces waiting for room
+	closed   bool
+	err      error
+	flushes  int
+	flusher  sync.WaitGroup
+}
+
+func newPacer(room int, flush func() error) *pacer {
+	p := &pacer{room: room, flush: flush}
+	p.freed = sync.NewCond(&p.mu)
+	p.wanted = sync.NewCond(&p.mu)
+	p.flusher.Go(p.loop)
+	return p
+}
+
+// reserve waits until n spans fit, or a flush failed.
+func (p *pacer) reserve(n int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.err == nil && p.reserved+n > p.room {
+		p.waiting++
+		p.wanted.Signal() // only a flush can give room back
+		p.freed.Wait()
+		p.waiting--
+	}
+	if p.err != nil {
+		return p.err
+	}
+	p.reserved += n
+	return nil
+}
+
+// release says that a trace holding n spans of room has ended.
+func (p *pacer) release(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ended += n
+	if p.due() {
+		p.wanted.Signal()
+	}
+}
+
+// due tells whether to flush: half the room waits in the queue, or a trace
+// waits for room that only a flush can give back.
+func (p *pacer) due() bool {
+	return p.ended >= p.room/2 || (p.waiting > 0 && p.ended > 0)
+}
+
+// loop flushes whenever a flush is due, until close or a failed flush.
+func (p *pacer) loop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		for !p.closed && !p.due() {
+			p.wanted.Wait()
+		}
+		if p.closed {
+			return
+		}
+		n := p.ended
+		p.mu.Unlock()
+		err := p.flush()
+		p.mu.Lock()
+		p.flushes++
+		if err != nil {
+			// The spans may still be in the queue: keep their room, and
+			// stop every trace that waits for some.
+			p.err = err
+			p.freed.Broadcast()
+			return
+		}
+		p.ended -= n
+		p.reserved -= n
+		p.freed.Broadcast()
+	}
+}
+
+// close stops the flusher once every trace has ended, and tells how many
+// flushes it made. The last spans are left to the final flush.
+func (p *pacer) close() int {
+	p.mu.Lock()
+	p.closed = true
+	p.wanted.Signal()
+	p.mu.Unlock()
+	p.flusher.Wait()
+	return p.flushes
+}

@@ -1,0 +1,136 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/receiver"
+)
+
+// queue stands for the batch processor's queue: traces put spans in, a
+// flush takes out everything that was in when it started, as ForceFlush
+// does. It remembers whether it ever held more than its size.
+type queue struct {
+	size     int
+	mu       sync.Mutex
+	held     int
+	overflow bool
+}
+
+func (q *queue) put(n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.held += n
+	if q.held > q.size {
+		q.overflow = true
+	}
+}
+
+func (q *queue) flush() error {
+	q.mu.Lock()
+	n := q.held
+	q.mu.Unlock()
+	time.Sleep(100 * time.Microsecond) // the collector's answer; traces go on meanwhile
+	q.mu.Lock()
+	q.held -= n
+	q.mu.Unlock()
+	return nil
+}
+
+func TestPacerNeverOverfillsTheQueue(t *testing.T) {
+	for _, c := range []struct{ room, need, workers int }{{2047, 9, 4}, {15, 9, 4}, {9, 9, 8}, {100, 1, 16}} {
+		q := &queue{size: c.room}
+		p := newPacer(c.room, q.flush)
+		var wg sync.WaitGroup
+		var traces atomic.Int64
+		for range c.workers {
+			wg.Go(func() {
+				for traces.Add(1) <= 1000 {
+					if err := p.reserve(c.need); err != nil {
+						t.Error(err)
+						return
+					}
+					q.put(c.need)
+					p.release(c.need)
+				}
+			})
+		}
+		wg.Wait()
+		flushes := p.close()
+		if q.overflow {
+			t.Errorf("room %d, %d spans a trace, %d workers: the queue overflowed", c.room, c.need, c.workers)
+		}
+		if flushes == 0 {
+			t.Errorf("room %d: no flush for %d spans", c.room, 1000*c.need)
+		}
+	}
+}
+
+func TestPacerStopsWhenAFlushFails(t *testing.T) {
+	failure := errors.New("collector gone")
+	p := newPacer(10, func() error { return failure })
+	var err error
+	for range 100 {
+		if err = p.reserve(5); err != nil {
+			break
+		}
+		p.release(5)
+	}
+	if !errors.Is(err, failure) {
+		t.Errorf("reserve after a failed flush: %v, want the flush's error", err)
+	}
+	p.close()
+}
+
+// TestRun runs the real thing on a small scale: the SDK's batch processor
+// with a queue of 8, a receiver, traces slow enough for a progress line.
+func TestRun(t *testing.T) {
+	rec := receiver.NewGRPC()
+	defer rec.Close()
+	const traces = 24
+	cfg := config.Config{Endpoint: rec.Addr, Timeout: 5 * time.Second, Traces: traces, Concurrency: 3, Pace: true, Batch: config.Batch{QueueSize: 8}}
+	watch := delivery.Watch(cfg)
+	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithInsecure(), otlptracegrpc.WithEndpoint(rec.Addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithMaxQueueSize(8), sdktrace.WithMaxExportBatchSize(8)))
+	otel.SetTracerProvider(tp)
+	defer tp.Shutdown(context.Background())
+
+	var progress strings.Builder
+	st := Run(cfg, watch, &progress, func() {
+		ctx, root := otel.Tracer("t").Start(context.Background(), "root")
+		for range 2 {
+			_, child := otel.Tracer("t").Start(ctx, "child")
+			child.End()
+		}
+		time.Sleep(150 * time.Millisecond) // 24 traces on 3 goroutines: over a second
+		root.End()
+	})
+	res := watch.Result()
+	if st.Traces != traces || st.SpansPerTrace != 3 || st.Room != 7 || st.Stopped != nil {
+		t.Errorf("stats %+v", st)
+	}
+	if res.Created != 3*traces || res.Delivered != 3*traces || res.Dropped != 0 || rec.SpanCount() != 3*traces {
+		t.Errorf("created %d, delivered %d, dropped %d, received %d; want %d, none dropped",
+			res.Created, res.Delivered, res.Dropped, rec.SpanCount(), 3*traces)
+	}
+	if st.Flushes < traces/2 {
+		t.Errorf("%d flushes for %d traces of 3 spans in 7 slots", st.Flushes, traces)
+	}
+	if !strings.Contains(progress.String(), "spans made") || !strings.Contains(progress.String(), "spans/s") {
+		t.Errorf("no progress line in %q", progress.String())
+	}
+}

@@ -1,0 +1,209 @@
+package sampletest
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/receiver"
+)
+
+// HighVolume checks -traces mode (see package load) on the binary bin:
+// every span of many traces reaches the collector, a run that drops spans
+// says how many and exits 1, the output is a summary, and bad counts are
+// bad input. Suite runs it.
+func HighVolume(t *testing.T, p config.Protocol, bin string) {
+	t.Run("every span delivered", func(t *testing.T) { everySpan(t, p, bin) })
+	t.Run("pacing saves a tiny queue", func(t *testing.T) { tinyQueue(t, p, bin) })
+	t.Run("drops are counted", func(t *testing.T) { drops(t, p, bin) })
+	t.Run("no collector", func(t *testing.T) { volumeNoCollector(t, p, bin) })
+	t.Run("bad input", func(t *testing.T) { volumeBadInput(t, p, bin) })
+}
+
+// target is where a run to rec says it delivers.
+func target(p config.Protocol, rec *receiver.Receiver) string {
+	if p == config.HTTP {
+		return "http://" + rec.Addr + config.DefaultPath
+	}
+	return rec.Addr
+}
+
+// summaryValue reads a "Name:   value" line of the high-volume summary.
+func summaryValue(t *testing.T, stdout, name string) int {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `: +(\d+)`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no %q line in the summary:\n%s", name, stdout)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func everySpan(t *testing.T, p config.Protocol, bin string) {
+	const traces = 20000
+	rec := NewReceiver(p)
+	defer rec.Close()
+	r := Run(t, bin, nil, "-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4")
+	if r.Code != 0 {
+		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
+	}
+	spans := rec.Spans()
+	if len(spans) != 9*traces {
+		t.Errorf("the receiver got %d spans, want %d", len(spans), 9*traces)
+	}
+	// Each trace is the sample's whole tree, exactly once.
+	byTrace := map[string][]receiver.Span{}
+	for _, s := range spans {
+		byTrace[s.TraceID] = append(byTrace[s.TraceID], s)
+	}
+	if len(byTrace) != traces {
+		t.Errorf("spans of %d traces, want %d", len(byTrace), traces)
+	}
+	checked := 0
+	for id, trace := range byTrace {
+		if got := Tree(trace); got != DefaultTree {
+			t.Fatalf("trace %s:\n%s\nwant:\n%s", id, got, DefaultTree)
+		}
+		if checked++; checked == 100 {
+			break
+		}
+	}
+	for name, want := range map[string]int{
+		"Traces": traces, "Spans created": 9 * traces, "Spans delivered": 9 * traces,
+		"Spans dropped": 0, "Spans failed": 0,
+	} {
+		if got := summaryValue(t, r.Stdout, name); got != want {
+			t.Errorf("summary says %s: %d, want %d", name, got, want)
+		}
+	}
+	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s.\n", 9*traces, 9*traces, target(p, rec), p)
+	for _, want := range []string{summary, "Waited ", "Spans per second:", "Elapsed:", "queue 8192, batch 1024", "Pacing:",
+		"Set by program:    OTEL_BSP_MAX_QUEUE_SIZE=8192 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1024 GOGC=400"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, r.Stdout)
+		}
+	}
+	// A summary, not the single run's dump of users, picture and warnings.
+	for _, unwanted := range []string{`"name": "john"`, "{}", "trace id:", "GetUser", "█", "not found"} {
+		if strings.Contains(r.Output(), unwanted) {
+			t.Errorf("the output shows %q; want only the summary:\n%s", unwanted, r.Output())
+		}
+	}
+	// The batch size the program set reached the SDK: the SDK's own
+	// default would cap a request at 512 spans.
+	largest := 0
+	for _, req := range rec.Requests() {
+		largest = max(largest, len(req.Spans))
+	}
+	if largest != 1024 {
+		t.Errorf("the largest export request had %d spans, want 1024 (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)", largest)
+	}
+	if lines := strings.Count(r.Stdout, "\n"); lines > 20 {
+		t.Errorf("the summary has %d lines:\n%s", lines, r.Stdout)
+	}
+}
+
+// tinyQueue runs with a queue smaller than two traces: without pacing most
+// spans would be dropped (see drops), with it none is.
+func tinyQueue(t *testing.T, p config.Protocol, bin string) {
+	rec := NewReceiver(p)
+	defer rec.Close()
+	env := []string{"OTEL_BSP_MAX_QUEUE_SIZE=16"}
+	r := Run(t, bin, env, "-endpoint", rec.Addr, "-traces", "300", "-concurrency", "4")
+	if r.Code != 0 {
+		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
+	}
+	if n := rec.SpanCount(); n != 9*300 {
+		t.Errorf("the receiver got %d spans, want %d", n, 9*300)
+	}
+	if !strings.Contains(r.Stdout, "queue 16, batch 16") {
+		t.Errorf("the summary does not show the queue in force:\n%s", r.Stdout)
+	}
+}
+
+// drops turns pacing off with a tiny queue: the batch processor drops
+// spans, and the program must say how many, as the SDK counted them.
+func drops(t *testing.T, p config.Protocol, bin string) {
+	const traces = 2000
+	rec := NewReceiver(p)
+	defer rec.Close()
+	env := []string{"OTEL_BSP_MAX_QUEUE_SIZE=16"}
+	r := Run(t, bin, env, "-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-pace=false")
+	if r.Code != 1 {
+		t.Fatalf("exit code %d, want 1; output:\n%s", r.Code, r.Output())
+	}
+	dropped := summaryValue(t, r.Stdout, "Spans dropped")
+	delivered := summaryValue(t, r.Stdout, "Spans delivered")
+	if dropped == 0 {
+		t.Fatalf("no span dropped with a queue of 16 and no pacing:\n%s", r.Stdout)
+	}
+	// The counts add up, and the collector confirms the delivered one.
+	if dropped+delivered != 9*traces {
+		t.Errorf("dropped %d + delivered %d != %d spans made", dropped, delivered, 9*traces)
+	}
+	if n := rec.SpanCount(); n != delivered {
+		t.Errorf("the summary says %d delivered, the receiver got %d", delivered, n)
+	}
+	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s: the batch processor's queue was full and dropped %d spans\n",
+		delivered, 9*traces, target(p, rec), p, dropped)
+	if !strings.Contains(r.Stdout, summary) {
+		t.Errorf("no summary line %q in:\n%s", summary, r.Stdout)
+	}
+	if !strings.Contains(r.Stdout, "-pace") {
+		t.Errorf("the output does not point at pacing:\n%s", r.Stdout)
+	}
+}
+
+// volumeNoCollector checks that a run with nothing to deliver to stops
+// soon instead of failing for every trace in turn.
+func volumeNoCollector(t *testing.T, p config.Protocol, bin string) {
+	addr := FreeAddr(t)
+	r := Run(t, bin, nil, "-endpoint", addr, "-traces", "100000", "-concurrency", "4", "-timeout", "1s")
+	if r.Code != 1 {
+		t.Errorf("exit code %d, want 1", r.Code)
+	}
+	for _, want := range []string{"connection refused", addr, "Stopped early"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("output does not say %q:\n%s", want, r.Stdout)
+		}
+	}
+	// Waiting -timeout for the first flush and again for the last, plus a
+	// generous allowance for a busy machine.
+	if limit := 2*time.Second + 1*time.Second + 5*time.Second; r.Elapsed > limit {
+		t.Errorf("took %s with -timeout 1s; the bound is %s", r.Elapsed, limit)
+	}
+}
+
+func volumeBadInput(t *testing.T, p config.Protocol, bin string) {
+	rec := NewReceiver(p)
+	defer rec.Close()
+	cases := []struct {
+		args  []string
+		env   []string
+		value string // the bad value, named in the message
+		bound string // the limit, said in the message
+	}{
+		{args: []string{"-traces", "0"}, value: `-traces "0"`, bound: "10000000"},
+		{args: []string{"-traces", "-5"}, value: `-traces "-5"`, bound: "10000000"},
+		{args: []string{"-traces", "10000001"}, value: `"10000001"`, bound: "10000000"},
+		{args: []string{"-traces", "many"}, value: `"many"`, bound: "10000000"},
+		{args: []string{"-concurrency", "0"}, value: `-concurrency "0"`, bound: "1024"},
+		{args: []string{"-concurrency", "100000"}, value: `"100000"`, bound: "1024"},
+		{env: []string{"OTEL_BSP_MAX_QUEUE_SIZE=0"}, value: `OTEL_BSP_MAX_QUEUE_SIZE "0"`, bound: "1048576"},
+		{env: []string{"OTEL_BSP_MAX_QUEUE_SIZE=lots"}, value: `"lots"`, bound: "1048576"},
+		{env: []string{"OTEL_BSP_SCHEDULE_DELAY=-1"}, value: `OTEL_BSP_SCHEDULE_DELAY "-1"`, bound: "3600000"},
+	}
+	for _, c := range cases {
+		r := Run(t, bin, c.env, append([]string{"-endpoint", rec.Addr, "-traces", "1000"}, c.args...)...)
+		if !Rejected(r, c.value, c.bound) {
+			t.Errorf("%v %v: exit %d, stderr %q, stdout %q; want exit 2 and one line naming %s and the bound %s", c.env, c.args, r.Code, r.Stderr, r.Stdout, c.value, c.bound)
+		}
+	}
+	if n := len(rec.Requests()); n != 0 {
+		t.Errorf("bad input still sent %d export requests", n)
+	}
+}
