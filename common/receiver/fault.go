@@ -198,10 +198,17 @@ func (r *Receiver) hold(c net.Conn) bool {
 	return true
 }
 
-// Stop closes the receiver's port and every connection, as a collector that
-// goes down does: an exporter's connection is then refused. What arrived is
-// kept. Restart opens the same port again.
-func (r *Receiver) Stop() {
+// graceTime bounds how long Stop waits for the exports under way.
+const graceTime = time.Second
+
+// Stop closes the receiver's port and its connections, as a collector that
+// is stopped does: it answers the exports under way (those a fault delays
+// get no answer), then closes; an exporter's connection is then refused.
+// What arrived is kept. Restart opens the same port again.
+func (r *Receiver) Stop() { r.halt(true) }
+
+// halt stops serving, gracefully (see Stop) or at once (Close).
+func (r *Receiver) halt(graceful bool) {
 	r.mu.Lock()
 	stop, held := r.stop, r.held
 	r.stop, r.held = nil, nil
@@ -210,7 +217,7 @@ func (r *Receiver) Stop() {
 	}
 	r.mu.Unlock()
 	if stop != nil {
-		stop()
+		stop(graceful)
 	}
 	for _, c := range held {
 		c.Close()
@@ -237,6 +244,6 @@ func (r *Receiver) start(lis net.Listener) {
 	r.mu.Lock()
 	// The servers close only the listeners they have begun to serve on:
 	// closing lis too frees the port at once, even if Stop comes first.
-	r.stop = func() { lis.Close(); stop() }
+	r.stop = func(graceful bool) { lis.Close(); stop(graceful) }
 	r.mu.Unlock()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
@@ -36,12 +37,26 @@ func StartGRPC(opts Options) (*Receiver, error) {
 	if opts.TLS != nil {
 		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
 	}
-	r.serve = func(lis net.Listener) func() {
+	r.serve = func(lis net.Listener) func(graceful bool) {
 		// A stopped grpc.Server cannot serve again: each start has its own.
 		srv := grpc.NewServer(serverOpts...)
 		coltracepb.RegisterTraceServiceServer(srv, &traceService{r: r})
 		go srv.Serve(lis)
-		return srv.Stop
+		return func(graceful bool) {
+			if !graceful {
+				srv.Stop()
+				return
+			}
+			// As a collector restarting does: answer the exports under
+			// way, then close, or close anyway after graceTime.
+			done := make(chan struct{})
+			go func() { srv.GracefulStop(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(graceTime):
+				srv.Stop()
+			}
+		}
 	}
 	r.start(lis)
 	return r, nil

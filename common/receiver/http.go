@@ -3,6 +3,7 @@ package receiver
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"log"
 	"net"
@@ -32,7 +33,7 @@ func StartHTTP(opts Options) (*Receiver, error) {
 	}
 	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
-	r.serve = func(lis net.Listener) func() {
+	r.serve = func(lis net.Listener) func(graceful bool) {
 		srv := &http.Server{
 			Handler:   http.HandlerFunc(r.serveHTTP),
 			TLSConfig: opts.TLS,
@@ -43,7 +44,19 @@ func StartHTTP(opts Options) (*Receiver, error) {
 		} else {
 			go srv.Serve(lis)
 		}
-		return func() { srv.Close() }
+		return func(graceful bool) {
+			if !graceful {
+				srv.Close()
+				return
+			}
+			// As a collector restarting does: answer the exports under
+			// way, then close, or close anyway after graceTime.
+			ctx, cancel := context.WithTimeout(context.Background(), graceTime)
+			defer cancel()
+			if srv.Shutdown(ctx) != nil {
+				srv.Close()
+			}
+		}
 	}
 	r.start(lis)
 	return r, nil

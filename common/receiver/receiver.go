@@ -60,7 +60,7 @@ type Receiver struct {
 	Addr string
 
 	opts  Options
-	serve func(net.Listener) (stop func()) // serves on a port: see start
+	serve func(net.Listener) (stop func(graceful bool)) // serves on a port: see start
 
 	mu       sync.Mutex
 	requests []Request
@@ -71,10 +71,10 @@ type Receiver struct {
 	// The fault switches (see fault.go).
 	fault       Fault
 	faultSince  time.Time
-	unavailable int           // exports answered Unavailable so far
-	held        []net.Conn    // connections kept silent by Fault.Hold
-	stop        func()        // stops serving; nil when stopped
-	stopped     chan struct{} // closed by Stop
+	unavailable int                 // exports answered Unavailable so far
+	held        []net.Conn          // connections kept silent by Fault.Hold
+	stop        func(graceful bool) // stops serving; nil when stopped
+	stopped     chan struct{}       // closed by Stop
 }
 
 // Request is one export request as it arrived.
@@ -196,7 +196,7 @@ func (r *Receiver) WaitSpans(n int, timeout time.Duration) bool {
 }
 
 // Close stops the receiver and closes its connections.
-func (r *Receiver) Close() { r.Stop() }
+func (r *Receiver) Close() { r.halt(false) }
 
 // flatten turns the OTLP message into Spans.
 func flatten(resourceSpans []*tracepb.ResourceSpans) []Span {
