@@ -29,6 +29,7 @@ const (
 	problem         // TLS or protocol trouble before any answer: someone is there
 	refused         // the collector answered no (a status, a partial success)
 	nobody          // the connection was refused: nothing listens
+	gone            // the collector took spans, then went away
 	dropped         // the batch processor's queue overflowed
 	noAnswer        // a connection, but no answer within the timeout
 	otherCause      // anything else
@@ -70,7 +71,14 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	if r.OK() {
 		return "", delivered
 	}
+	// Once spans went through, the collector was there and spoke the
+	// protocol: a connection refused or lost later means it went away, not
+	// that it speaks TLS or another protocol.
+	wentAway := r.Delivered > 0
 	for _, err := range r.Errs {
+		if wentAway && disconnected(err.Error()) {
+			continue
+		}
 		if s, ok := connectionProblem(err.Error(), endpoint, secure); ok {
 			return s, problem
 		}
@@ -81,6 +89,15 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	for _, err := range r.Errs {
 		if s, ok := refusal(err); ok {
 			return s, refused
+		}
+	}
+	for _, err := range r.Errs {
+		if wentAway && disconnected(err.Error()) {
+			how := "it closed the connection"
+			if strings.Contains(err.Error(), "connection refused") {
+				how = "connection refused"
+			}
+			return fmt.Sprintf("the collector at %s went away during the run (%s); the exports that failed meanwhile were lost", endpoint, how), gone
 		}
 	}
 	for _, err := range r.Errs {

@@ -143,6 +143,12 @@ func TestFaultCauses(t *testing.T) {
 			errors.New("traces export: OTLP partial success: spans too old (2 spans rejected)"),
 			errors.New("traces export: OTLP partial success: quota (1 spans rejected)")}},
 			"the collector rejected 6 spans: spans too old (and 1 other reasons)", true, false},
+		{"the collector went away after taking spans (gRPC)", "127.0.0.1:4317", Result{Created: 90, Delivered: 60, Failed: 30, Errs: []error{errors.New(
+			`traces export: context deadline exceeded: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:4317: connect: connection refused"`)}},
+			"the collector at 127.0.0.1:4317 went away during the run (connection refused); the exports that failed meanwhile were lost", false, false},
+		{"the collector went away after taking spans (HTTP, reset)", "http://127.0.0.1:4318/v1/traces", Result{Created: 90, Delivered: 60, Failed: 30, Errs: []error{errors.New(
+			`traces export: Post "http://127.0.0.1:4318/v1/traces": read tcp 127.0.0.1:51000->127.0.0.1:4318: read: connection reset by peer`)}},
+			"the collector at http://127.0.0.1:4318/v1/traces went away during the run (it closed the connection); the exports that failed meanwhile were lost", false, false},
 		{"HTTP did not answer", "http://127.0.0.1:4318/v1/traces", Result{Created: 9, Failed: 9, Timeout: 2 * time.Second, Errs: []error{
 			fmt.Errorf("traces export: %w", context.DeadlineExceeded)}},
 			"the collector at http://127.0.0.1:4318/v1/traces did not answer within 2s", false, true},

@@ -50,6 +50,7 @@ type Watcher struct {
 	mu     sync.Mutex
 	errs   []error
 	waited time.Duration
+	cutoff time.Time // when not zero, no flush waits past it (see Cutoff)
 }
 
 // Watch starts counting the spans for the collector at cfg.Endpoint.
@@ -100,8 +101,10 @@ func (w *Watcher) Flush() {
 
 // Sync is Flush in the middle of a run: it waits the same way and returns
 // the error, which Result reports too. When it returns nil, every span that
-// ended before the call has been exported and has left the batch
-// processor's queue.
+// ended before the call has left the batch processor's queue: exported, or
+// lost with a collector that went away after taking spans (Result counts
+// them; the next Sync waits for the collector again). An error means the
+// collector could not be reached within the timeout, or said no.
 func (w *Watcher) Sync() error {
 	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
 	if !ok {
@@ -110,6 +113,11 @@ func (w *Watcher) Sync() error {
 		return err
 	}
 	deadline := time.Now().Add(w.timeout)
+	w.mu.Lock()
+	if !w.cutoff.IsZero() && w.cutoff.Before(deadline) {
+		deadline = w.cutoff
+	}
+	w.mu.Unlock()
 	waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
 	refused := waitForCollector(waitCtx, w.endpoint, w.tls)
 	cancelWait()
@@ -119,13 +127,27 @@ func (w *Watcher) Sync() error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	err := tp.ForceFlush(ctx)
-	if err != nil {
-		w.handle(err)
-		if refused != nil {
-			w.handle(refused) // the exporter's error may only say it gave up
-		}
+	if err == nil {
+		return nil
+	}
+	w.handle(err)
+	if refused != nil {
+		w.handle(refused) // the exporter's error may only say it gave up
+		return err
+	}
+	if ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0 {
+		return nil // the collector went away during the flush: see above
 	}
 	return err
+}
+
+// Cutoff makes the flushes that start from now on wait at most until at
+// (and a moment for the exporter's own error), for a program that was asked
+// to stop: the flush under way ends by its own deadline, which is no later.
+func (w *Watcher) Cutoff(at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cutoff = at
 }
 
 // Result is what the SDK counted, and the errors it reported.

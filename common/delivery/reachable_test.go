@@ -90,3 +90,25 @@ func TestFlushWaitsForTheCollector(t *testing.T) {
 		}
 	})
 }
+
+// TestCutoff: after Cutoff, a flush waits no longer than the cutoff, even
+// with a longer timeout and a collector that never answers.
+func TestCutoff(t *testing.T) {
+	rec := receiver.NewHTTP()
+	defer rec.Close()
+	rec.SetFault(receiver.Fault{Delay: time.Hour})
+	const timeout, cut = 10 * time.Second, 500 * time.Millisecond
+	w := Watch(config.Config{Timeout: timeout, Endpoint: rec.Addr})
+	installHTTP(t, rec.Addr)
+	makeSpans(3)
+	start := time.Now()
+	w.Cutoff(start.Add(cut))
+	w.Flush()
+	// The cutoff, a moment for the exporter's error, and an allowance.
+	if elapsed := time.Since(start); elapsed > cut+flushGrace+time.Second {
+		t.Errorf("Flush took %s with a cutoff %s from its start (timeout %s)", elapsed, cut, timeout)
+	}
+	if r := w.Result(); r.OK() || r.Delivered != 0 {
+		t.Errorf("%+v: delivered to a collector that never answers", r)
+	}
+}

@@ -26,8 +26,7 @@ func connectionProblem(msg, endpoint string, secure bool) (string, bool) {
 		}
 		return fmt.Sprintf("the certificate of the collector at %s is not trusted (%s)", endpoint, reason), true
 	}
-	hungUp := strings.Contains(msg, "error reading server preface: EOF") || strings.Contains(msg, "connection reset by peer") ||
-		strings.Contains(msg, "broken pipe") || strings.HasSuffix(msg, ": EOF")
+	hungUp := hungUp(msg)
 	switch {
 	case strings.Contains(msg, "frame header looked like an HTTP/1.1 header"):
 		return fmt.Sprintf("the collector at %s answered in HTTP/1.1, not gRPC: that is an OTLP/HTTP port (usually 4318); use its OTLP/gRPC port (usually 4317), or inprocess-http", endpoint), true
@@ -62,4 +61,18 @@ func firstClause(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// hungUp tells whether the collector closed the connection without an
+// answer.
+func hungUp(msg string) bool {
+	return strings.Contains(msg, "error reading server preface: EOF") || strings.Contains(msg, "connection reset by peer") ||
+		strings.Contains(msg, "broken pipe") || strings.HasSuffix(msg, ": EOF")
+}
+
+// disconnected tells whether the connection to the collector was refused
+// or lost, for whatever reason.
+func disconnected(msg string) bool {
+	return hungUp(msg) || strings.Contains(msg, "connection refused") || strings.Contains(msg, "transport is closing") ||
+		strings.Contains(msg, "error reading from server") || strings.Contains(msg, "server closed idle connection")
 }
