@@ -45,12 +45,21 @@ type Stats struct {
 // Run makes cfg.Traces traces by calling trace from cfg.Concurrency
 // goroutines, paced unless cfg.Pace is false, then waits for the collector's
 // answer with watch.Flush. Every second it writes the progress to progress.
-// It stops early when an export fails: the rest would fail too, and slowly.
+//
+// It stops making traces early when the collector takes no spans for
+// cfg.Timeout while exports fail (a pacing flush waits that long for it):
+// the rest would fail too, and slowly. A collector that restarts within the
+// timeout does not stop the run; the spans of the exports that failed
+// meanwhile are counted as lost. SIGINT or SIGTERM stops it too (see
+// Interrupted); what was made is flushed all the same.
 //
 // gf's warnings are silenced for the run: the sample logs one for each
-// missing user, which would be one line per trace.
+// missing user, which would be one line per trace. Its errors come without
+// a stack: the one a run may see is gf's shutdown giving up on an export
+// that a collector left unanswered, which the summary counts already.
 func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace func()) Stats {
 	g.Log().SetLevel(glog.LEVEL_ERRO | glog.LEVEL_CRIT)
+	g.Log().SetStack(false)
 	var st Stats
 	if os.Getenv("GOGC") == "" {
 		// Every span is garbage soon after it is exported; at Go's default
@@ -61,6 +70,19 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 		st.Set = append(st.Set, "GOGC="+strconv.Itoa(gcPercent))
 	}
 	start := time.Now()
+	var p *pacer                   // nil when not paced
+	var stop atomic.Pointer[error] // why the run stops early
+	var paced atomic.Pointer[pacer]
+	endInterrupt := onInterrupt(func(i Interrupted) {
+		// What was made is flushed, within the timeout from now.
+		watch.Cutoff(time.Now().Add(cfg.Timeout))
+		var err error = i
+		stop.Store(&err) // over an earlier cause: the user's word decides the exit code
+		if p := paced.Load(); p != nil {
+			p.stop(err) // traces waiting for room stop waiting
+		}
+	})
+	defer endInterrupt()
 
 	// The first trace alone tells how many spans a trace makes, so that
 	// the pacer knows how much room each one needs.
@@ -69,21 +91,20 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 	made := atomic.Int64{}
 	made.Store(1)
 
-	var stop atomic.Pointer[error]
-	var p *pacer
 	if cfg.Pace {
 		// Flushing the first trace empties the queue for the pacer, and
 		// finds out early whether the collector answers at all.
 		if err := watch.Sync(); err != nil {
-			stop.Store(&err)
+			stop.CompareAndSwap(nil, &err)
 		}
 		// One slot of the queue stays free for ForceFlush's own marker.
 		st.Room = cfg.Batch.QueueSize - 1
 		p = newPacer(st.Room, watch.Sync)
+		paced.Store(p)
 	}
 	need := min(st.SpansPerTrace, st.Room) // a trace larger than the queue goes alone
 
-	endProgress := showProgress(progress, watch, start, &stop)
+	endProgress := showProgress(progress, watch, start, cfg.Timeout, &stop)
 
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
@@ -121,9 +142,9 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 }
 
 // showProgress writes a line to w every second until end is called: the
-// spans made, delivered and dropped so far and the rate. When the SDK
-// reports an export error, it asks the run to stop.
-func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, stop *atomic.Pointer[error]) (end func()) {
+// spans made, delivered and dropped so far and the rate. When exports fail
+// and no span is delivered for timeout, it asks the run to stop.
+func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout time.Duration, stop *atomic.Pointer[error]) (end func()) {
 	if w == nil {
 		w = io.Discard
 	}
@@ -131,17 +152,24 @@ func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, stop *a
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
+		var delivered int64
+		var failingSince time.Time // since when exports fail and nothing is delivered
 		for {
 			select {
 			case <-done:
 				return
-			case <-ticker.C:
+			case now := <-ticker.C:
 				r := watch.Result()
-				elapsed := time.Since(start)
+				elapsed := now.Sub(start)
 				fmt.Fprintf(w, "%6.1fs  %d spans made, %d delivered, %d dropped, %.0f spans/s delivered\n",
 					elapsed.Seconds(), r.Created, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
-				if len(r.Errs) > 0 {
-					stop.CompareAndSwap(nil, &r.Errs[0])
+				switch {
+				case r.Delivered > delivered || len(r.Errs) == 0:
+					delivered, failingSince = r.Delivered, time.Time{}
+				case failingSince.IsZero():
+					failingSince = now
+				case now.Sub(failingSince) >= timeout:
+					stop.CompareAndSwap(nil, &r.Errs[len(r.Errs)-1])
 				}
 			}
 		}
@@ -246,6 +274,16 @@ func (p *pacer) loop() {
 		p.reserved -= n
 		p.freed.Broadcast()
 	}
+}
+
+// stop makes the traces waiting for room, and those to come, stop with err.
+func (p *pacer) stop(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err == nil {
+		p.err = err
+	}
+	p.freed.Broadcast()
 }
 
 // close stops the flusher once every trace has ended, and tells how many
