@@ -518,7 +518,12 @@ the users and the picture.
              OTEL_BSP_EXPORT_TIMEOUT               30000  (ms one export may take at most)
 
 %s
-Exit codes: 0 every span reached the collector, 1 not every span did, 2 bad input.
+Other OTEL_* variables that the exporter and the SDK read (OTEL_EXPORTER_OTLP_TIMEOUT,
+_COMPRESSION, _PROTOCOL, OTEL_RESOURCE_ATTRIBUTES, the span limits) are checked too.
+
+Exit codes: 0 every span reached the collector, 1 not every span did, 2 bad input,
+130 or 143 a -traces run stopped by SIGINT (Ctrl-C) or SIGTERM, after flushing what it made
+(a second signal exits at once).
 `, name, MaxTraces, MaxConcurrency, MaxQueueSize, whichInit[p])
 }
 

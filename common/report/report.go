@@ -4,6 +4,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -28,6 +29,8 @@ const (
 	ExitDelivered    = 0 // every span reached the collector
 	ExitNotDelivered = 1 // not every span did
 	ExitBadInput     = 2 // bad flag or environment value (see package config)
+	// A -traces run that SIGINT or SIGTERM stopped exits 130 or 143, as a
+	// shell reports a process ended by the signal (load.Interrupted).
 )
 
 // Print writes the report of one run to w and returns the exit code.
@@ -66,6 +69,7 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	fmt.Fprintf(&b, "Spans delivered:   %d\n", res.Delivered)
 	fmt.Fprintf(&b, "Spans dropped:     %d\n", res.Dropped)
 	fmt.Fprintf(&b, "Spans failed:      %d\n", res.Failed)
+	fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting)\n", res.Created-res.Delivered-res.Failed-res.Dropped)
 	fmt.Fprintf(&b, "Elapsed:           %s (first span to the collector's last answer)\n", st.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(&b, "Spans per second:  %.0f delivered\n", float64(res.Delivered)/secs)
 	bsp := cfg.Batch
@@ -81,10 +85,17 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 		set = strings.Join(all, " ") + " (where the environment did not say)"
 	}
 	fmt.Fprintf(&b, "Set by program:    %s\n", set)
-	if st.Stopped != nil {
-		fmt.Fprintln(&b, "Stopped early:     an export failed, so the other traces were not made")
+	var interrupted load.Interrupted
+	switch {
+	case errors.As(st.Stopped, &interrupted):
+		fmt.Fprintf(&b, "Stopped early:     %v; the traces made were flushed, within -timeout\n", interrupted)
+	case st.Stopped != nil:
+		fmt.Fprintln(&b, "Stopped early:     exports failed and did not recover within -timeout (the cause is below), so the other traces were not made")
 	}
 	code := outcome(&b, cfg, res)
+	if interrupted.Signal != nil {
+		code = interrupted.ExitCode()
+	}
 	io.WriteString(w, redact(b.String(), cfg.Token))
 	return code
 }
@@ -101,7 +112,7 @@ func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 		fmt.Fprintln(b, "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE.")
 	case res.NoAnswer():
 		fmt.Fprintf(b, "Something accepts connections there but did not answer: check that it is a collector's %s port; if the collector is busy, give it longer with -timeout.\n", cfg.Protocol)
-	case !res.Answered():
+	case !res.Answered() && res.Delivered == 0:
 		fmt.Fprintln(b, "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README).")
 	}
 	return ExitNotDelivered

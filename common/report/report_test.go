@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -54,6 +55,7 @@ Spans created:     9000
 Spans delivered:   9000
 Spans dropped:     0
 Spans failed:      0
+Spans unconfirmed: 0 (queued or being exported when the program stopped waiting)
 Elapsed:           90ms (first span to the collector's last answer)
 Spans per second:  100000 delivered
 Exporter:          OTLP/HTTP with gzip; batch span processor: queue 2048, batch 512, schedule delay 5s, export timeout 30s (OTEL_BSP_*)
@@ -82,25 +84,55 @@ Waited 1ms for the collector's answer.
 	if code != ExitNotDelivered || strings.Contains(out.String(), "jaeger.sh") {
 		t.Errorf("dropped: exit %d, or the hint is about the collector:\n%s", code, out.String())
 	}
+
+	// Interrupted while the collector did not answer: the counts say what
+	// became of every span, and the exit code is the signal's.
+	cfg.Pace = true
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		out.Reset()
+		st.Traces, st.Stopped = 400, load.Interrupted{Signal: c.sig}
+		code = PrintVolume(&out, cfg, st, delivery.Result{Created: 3600, Delivered: 2000, Failed: 1000, Timeout: time.Second, Errs: []error{context.DeadlineExceeded}})
+		for _, want := range []string{
+			"Traces:            400 of 1000",
+			"Spans failed:      1000\n",
+			"Spans unconfirmed: 600 (queued or being exported when the program stopped waiting)\n",
+			"Stopped early:     interrupted by " + map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[c.sig] + "; the traces made were flushed, within -timeout\n",
+			"2000 of 3600 spans delivered to http://127.0.0.1:4318/v1/traces over OTLP/HTTP: the collector at http://127.0.0.1:4318/v1/traces did not answer within 1s\n",
+		} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("interrupted: output lacks %q:\n%s", want, out.String())
+			}
+		}
+		if code != c.code {
+			t.Errorf("interrupted by %v: exit %d, want %d", c.sig, code, c.code)
+		}
+	}
 }
 
 // TestAdvice: the line after a failed summary fits the cause: start a
 // collector when nothing listens, check the port or the timeout when
-// something listens but does not answer, nothing when the collector said no.
+// something listens but does not answer, nothing when the collector said no
+// or went away after taking spans.
 func TestAdvice(t *testing.T) {
 	cfg := config.Config{Protocol: config.HTTP, Endpoint: "127.0.0.1:4318", Path: config.DefaultPath}
 	const start, noAnswer = "scripts/jaeger.sh start", "Something accepts connections there but did not answer: check that it is a collector's OTLP/HTTP port; if the collector is busy, give it longer with -timeout."
+	refused := errors.New(`Post "http://127.0.0.1:4318/v1/traces": dial tcp 127.0.0.1:4318: connect: connection refused`)
 	for _, c := range []struct {
-		name string
-		err  error
-		want string // "" for no advice
+		name      string
+		delivered int64
+		err       error
+		want      string // "" for no advice
 	}{
-		{"refused", errors.New(`Post "http://127.0.0.1:4318/v1/traces": dial tcp 127.0.0.1:4318: connect: connection refused`), start},
-		{"no answer", context.DeadlineExceeded, noAnswer},
-		{"partial success", errors.New("OTLP partial success: too old (2 spans rejected)"), ""},
+		{"refused", 0, refused, start},
+		{"refused after some were delivered: the collector went away", 7, refused, ""},
+		{"no answer", 0, context.DeadlineExceeded, noAnswer},
+		{"partial success", 7, errors.New("OTLP partial success: too old (2 spans rejected)"), ""},
 	} {
 		var out strings.Builder
-		Print(&out, cfg, &waterfall.Recorder{}, nil, delivery.Result{Created: 9, Delivered: 7, Failed: 2, Timeout: time.Second, Errs: []error{c.err}})
+		Print(&out, cfg, &waterfall.Recorder{}, nil, delivery.Result{Created: 9, Delivered: c.delivered, Failed: 9 - c.delivered, Timeout: time.Second, Errs: []error{c.err}})
 		for _, advice := range []string{start, noAnswer} {
 			if got := strings.Contains(out.String(), advice); got != (advice == c.want) {
 				t.Errorf("%s: output says %q: %v\n%s", c.name, advice, got, out.String())
