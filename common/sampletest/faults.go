@@ -33,7 +33,11 @@ func tokenWays(p config.Protocol) []run {
 // faults checks each fault of a collector against the real binary: how it
 // ends, what it says, how long it takes, and that the token never shows.
 // The faults take seconds each, mostly waiting, so they run in parallel.
+// volumeFaults has those of a -traces run.
 func faults(t *testing.T, p config.Protocol, bin string) {
+	// The -traces runs go first, in parallel among themselves, before the
+	// single runs (whose subtests below wait until this function returns).
+	t.Run("-traces runs", func(t *testing.T) { volumeFaults(t, p, bin) })
 	other := map[config.Protocol]config.Protocol{config.GRPC: config.HTTP, config.HTTP: config.GRPC}[p]
 	refusal := map[config.Protocol][2]string{
 		config.GRPC: {"InvalidArgument (bad spans)", "Unauthenticated (who are you)"},
