@@ -103,6 +103,9 @@ func TestTLSCause(t *testing.T) {
 		{"client certificate refused after the handshake (TLS 1.3)", "https://127.0.0.1:4317",
 			`rpc error: code = Unavailable desc = write tcp 127.0.0.1:43130->127.0.0.1:4317: write: broken pipe`,
 			"the collector at https://127.0.0.1:4317 hung up after the TLS handshake: it probably wants a client certificate that it trusts (mutual TLS); give one with -cert FILE -key FILE"},
+		{"client certificate refused before HTTP/2 started (TLS 1.3)", "https://127.0.0.1:4318/v1/traces",
+			`traces export: Post "https://127.0.0.1:4318/v1/traces": http2: client conn could not be established`,
+			"the collector at https://127.0.0.1:4318/v1/traces hung up after the TLS handshake: it probably wants a client certificate that it trusts (mutual TLS); give one with -cert FILE -key FILE"},
 	}
 	for _, c := range cases {
 		res := Result{Created: 9, Failed: 9, Errs: []error{errors.New(c.err)}}

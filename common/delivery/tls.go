@@ -64,10 +64,12 @@ func firstClause(s string) string {
 }
 
 // hungUp tells whether the collector closed the connection without an
-// answer.
+// answer. net/http says "http2: client conn could not be established" when
+// the server closes a TLS connection before its HTTP/2 settings arrive.
 func hungUp(msg string) bool {
 	return strings.Contains(msg, "error reading server preface: EOF") || strings.Contains(msg, "connection reset by peer") ||
-		strings.Contains(msg, "broken pipe") || strings.HasSuffix(msg, ": EOF")
+		strings.Contains(msg, "broken pipe") || strings.HasSuffix(msg, ": EOF") ||
+		strings.Contains(msg, "http2: client conn could not be established")
 }
 
 // disconnected tells whether the connection to the collector was refused
