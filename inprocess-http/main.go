@@ -48,7 +48,7 @@ func main() {
 		g.Log().Fatal(context.Background(), err)
 	}
 	if cfg.Traces > 1 { // many traces, paced so that the batch processor drops none
-		stats := load.Run(cfg, watch, os.Stderr, func() { traceUsers(cfg.Users) })
+		stats := load.Run(cfg, watch, os.Stderr, func() { user.Trace(cfg.Users) })
 		shutdown()
 		os.Exit(report.PrintVolume(os.Stdout, cfg, stats, watch.Result()))
 	}
@@ -66,13 +66,4 @@ func main() {
 	watch.Flush() // wait for the collector's answer, at most -timeout
 	shutdown()
 	os.Exit(report.Print(os.Stdout, cfg, picture, outgoing, watch.Result()))
-}
-
-// traceUsers makes the trace of a single run, without printing the users.
-func traceUsers(users []int) {
-	ctx, span := gtrace.NewSpan(context.Background(), "main")
-	defer span.End()
-	for _, id := range users {
-		user.GetUser(ctx, id)
-	}
 }

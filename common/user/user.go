@@ -56,6 +56,17 @@ type Scores struct {
 	Chinese int `json:"chinese"`
 }
 
+// Trace makes the trace a run of the sample makes, without printing the
+// users: the root span main and GetUser for each id. The high-volume mode
+// calls it once per trace.
+func Trace(ids []int) {
+	ctx, span := gtrace.NewSpan(context.Background(), "main")
+	defer span.End()
+	for _, id := range ids {
+		GetUser(ctx, id)
+	}
+}
+
 // GetUser retrieves and merges the data of user id.
 func GetUser(ctx context.Context, id int) User {
 	ctx, span := gtrace.NewSpan(ctx, "GetUser")

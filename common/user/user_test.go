@@ -126,3 +126,32 @@ func TestInvalidUserID(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestTrace(t *testing.T) {
+	rec := record(t)
+	user.Trace([]int{100, 1})
+
+	ended := rec.Ended()
+	if len(ended) != 9 {
+		t.Fatalf("%d spans, want 9: main, and four for each user", len(ended))
+	}
+	root := ended[len(ended)-1]
+	if root.Name() != "main" || root.Parent().IsValid() {
+		t.Fatalf("last span %s with parent %v, want the root main", root.Name(), root.Parent())
+	}
+	children := 0
+	for _, s := range ended {
+		if s.SpanContext().TraceID() != root.SpanContext().TraceID() {
+			t.Errorf("%s is in another trace", s.Name())
+		}
+		if s.Parent().SpanID() == root.SpanContext().SpanID() {
+			children++
+			if s.Name() != "GetUser" {
+				t.Errorf("child of main: %s, want GetUser", s.Name())
+			}
+		}
+	}
+	if children != 2 {
+		t.Errorf("main has %d children, want a GetUser for each of the 2 users", children)
+	}
+}
