@@ -227,11 +227,8 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	warnings = append(warnings, otelWarnings...)
 
 	cfg.Service = "inprocess-" + string(p)
-	if v, ok := lookup(getenv, "OTEL_SERVICE_NAME"); ok {
-		cfg.Service = v
-	}
-	if set["service"] {
-		cfg.Service = *service
+	if s := pick("-service", *service, set["service"], getenv, "OTEL_SERVICE_NAME"); s.source != "" {
+		cfg.Service = s.value
 	}
 	if strings.TrimSpace(cfg.Service) == "" {
 		return Config{}, nil, errors.New("invalid service name: it is empty")
@@ -343,28 +340,23 @@ type endpoint struct {
 // resolveEndpoint picks the endpoint from the flag, the environment or the
 // default, and splits it into host:port and (for HTTP) the URL path.
 func resolveEndpoint(p Protocol, flagValue string, flagSet bool, getenv func(string) string) (endpoint, error) {
-	source, raw := "-endpoint", flagValue
-	// The signal-specific variable is a full URL; the generic one is a base
-	// URL to which OTLP/HTTP appends /v1/traces (OpenTelemetry's rules).
-	generic := false
-	if !flagSet {
-		if v, ok := lookup(getenv, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); ok {
-			source, raw = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", v
-		} else if v, ok := lookup(getenv, "OTEL_EXPORTER_OTLP_ENDPOINT"); ok {
-			source, raw, generic = "OTEL_EXPORTER_OTLP_ENDPOINT", v, true
-		} else {
-			source, raw = "default", p.DefaultEndpoint()
-		}
-	}
 	// A malformed variable is bad input even when the flag overrides it:
 	// the exporter reads these variables too.
-	for _, key := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
-		if v, ok := lookup(getenv, key); ok && key != source {
+	for _, key := range otlpKeys("ENDPOINT") {
+		if v, ok := lookup(getenv, key); ok {
 			if _, _, err := ParseEndpoint(v); err != nil {
 				return endpoint{}, fmt.Errorf("invalid %s %q: %v", key, withoutUserInfo(v), err)
 			}
 		}
 	}
+	chosen := pick("-endpoint", flagValue, flagSet, getenv, otlpKeys("ENDPOINT")...)
+	if chosen.source == "" {
+		chosen = setting{p.DefaultEndpoint(), "default"}
+	}
+	source, raw := chosen.source, chosen.value
+	// The signal-specific variable is a full URL; the generic one is a base
+	// URL to which OTLP/HTTP appends /v1/traces (OpenTelemetry's rules).
+	generic := source == "OTEL_EXPORTER_OTLP_ENDPOINT"
 	hostPort, path, err := ParseEndpoint(raw)
 	if err != nil {
 		return endpoint{}, fmt.Errorf("invalid %s %q: %v", source, withoutUserInfo(raw), err)
