@@ -126,6 +126,9 @@ func (c Config) IsDefaultEndpoint() bool {
 	return c.Endpoint == c.Protocol.DefaultEndpoint()
 }
 
+// ExitBadInput is the exit code of Load for bad input.
+const ExitBadInput = 2
+
 // ErrHelp is returned by Parse when -h or -help was asked for.
 var ErrHelp = flag.ErrHelp
 
@@ -145,7 +148,7 @@ func Load(p Protocol) Config {
 		os.Exit(0)
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "%s: %v (see -h)\n", name, err)
-		os.Exit(2)
+		os.Exit(ExitBadInput)
 	}
 	for _, kv := range cfg.Batch.Set {
 		key, value, _ := strings.Cut(kv, "=")

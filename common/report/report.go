@@ -28,7 +28,7 @@ const JaegerURL = "http://localhost:16686/trace/"
 const (
 	ExitDelivered    = 0 // every span reached the collector
 	ExitNotDelivered = 1 // not every span did
-	ExitBadInput     = 2 // bad flag or environment value (see package config)
+	// Bad input exits config.ExitBadInput (2) before any span is made.
 	// A -traces run that SIGINT or SIGTERM stopped exits 130 or 143, as a
 	// shell reports a process ended by the signal (load.Interrupted).
 )
