@@ -20,9 +20,9 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/downstream"
 	"example.com/gftrace/common/load"
-	"example.com/gftrace/common/pipeline"
-	"example.com/gftrace/common/propagation"
+	"example.com/gftrace/common/provider"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
 	"example.com/gftrace/common/waterfall"
@@ -39,8 +39,8 @@ func main() {
 	// package pipeline builds the same pipeline with them (see the README).
 	var shutdown func(context.Context)
 	var err error
-	if pipeline.Needed(cfg) {
-		shutdown, err = pipeline.GRPC(cfg)
+	if provider.Needed(cfg) {
+		shutdown, err = provider.GRPC(cfg)
 	} else {
 		shutdown, err = otlpgrpc.Init(cfg.Service, cfg.Endpoint, cfg.Token)
 	}
@@ -60,7 +60,7 @@ func main() {
 		g.DumpJson(user.GetUser(ctx, id))
 	}
 	// What a gRPC call from here would carry to the next service.
-	outgoing := propagation.Inject(ctx)
+	outgoing := downstream.Inject(ctx)
 	span.End()
 
 	watch.Flush() // wait for the collector's answer, at most -timeout

@@ -55,3 +55,7 @@ require (
 )
 
 replace example.com/gftrace/common => ../common
+
+require example.com/gftrace/internal v0.0.0
+
+replace example.com/gftrace/internal => ../internal

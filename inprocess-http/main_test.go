@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/sampletest"
+	"example.com/gftrace/internal/sampletest"
 )
 
 // TestSample runs the real binary against the in-process OTLP receiver; the

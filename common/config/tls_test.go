@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"example.com/gftrace/common/testcerts"
+	"example.com/gftrace/internal/testcerts"
 )
 
 // envOf makes a getenv from KEY=VALUE strings, as a process sees them.

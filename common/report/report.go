@@ -15,8 +15,8 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/downstream"
 	"example.com/gftrace/common/load"
-	"example.com/gftrace/common/propagation"
 	"example.com/gftrace/common/waterfall"
 )
 
@@ -47,7 +47,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing met
 	if len(outgoing) > 0 {
 		fmt.Fprintf(&b, "gRPC metadata main would send downstream: %s\n", headers(outgoing))
 	}
-	if !propagation.CarriesBaggage() {
+	if !downstream.CarriesBaggage() {
 		fmt.Fprintln(&b, "No baggage header: the propagator that gf's Init installed does not carry baggage to other services.")
 	}
 	code := outcome(&b, cfg, res)

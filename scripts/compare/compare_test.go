@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"example.com/gftrace/common/sampletest"
+	"example.com/gftrace/internal/sampletest"
 )
 
 // run runs scripts/compare.sh, the user's entry point, and returns its

@@ -1,4 +1,4 @@
-package propagation_test
+package downstream_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/gogf/gf/v2/net/gtrace"
 	"go.opentelemetry.io/otel"
-	otelpropagation "go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"google.golang.org/grpc"
@@ -16,19 +16,19 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 
-	"example.com/gftrace/common/propagation"
+	"example.com/gftrace/common/downstream"
 )
 
 // The propagators gf's Init functions install: otlpgrpc's carries baggage,
 // otlphttp's (v2.7.2) does not.
 var (
-	otlpgrpcPropagator = otelpropagation.NewCompositeTextMapPropagator(otelpropagation.TraceContext{}, otelpropagation.Baggage{})
-	otlphttpPropagator = otelpropagation.TraceContext{}
+	otlpgrpcPropagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	otlphttpPropagator = propagation.TraceContext{}
 )
 
 // install makes p the global propagator and a fresh SDK provider the global
 // tracer provider for one test, and returns what the provider records.
-func install(t *testing.T, p otelpropagation.TextMapPropagator) *tracetest.SpanRecorder {
+func install(t *testing.T, p propagation.TextMapPropagator) *tracetest.SpanRecorder {
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	oldTP, oldP := otel.GetTracerProvider(), otel.GetTextMapPropagator()
@@ -48,7 +48,7 @@ func acrossGRPC(t *testing.T, ctx context.Context, serve func(ctx context.Contex
 	t.Helper()
 	extract := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		md, _ := metadata.FromIncomingContext(ctx)
-		serve(propagation.Extract(ctx, md))
+		serve(downstream.Extract(ctx, md))
 		return handler(ctx, req)
 	}
 	srv := grpc.NewServer(grpc.UnaryInterceptor(extract))
@@ -65,7 +65,7 @@ func acrossGRPC(t *testing.T, ctx context.Context, serve func(ctx context.Contex
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	out := metadata.NewOutgoingContext(ctx, propagation.Inject(ctx))
+	out := metadata.NewOutgoingContext(ctx, downstream.Inject(ctx))
 	if _, err := healthpb.NewHealthClient(conn).Check(out, &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatalf("gRPC call: %v", err)
 	}
@@ -121,7 +121,7 @@ func TestBaggageSurvivesTheRoundTrip(t *testing.T) {
 	ctx, client := gtrace.NewSpan(ctx, "client")
 	defer client.End()
 
-	if got := propagation.Inject(ctx).Get("baggage"); len(got) != 1 || got[0] != "user.id=100" {
+	if got := downstream.Inject(ctx).Get("baggage"); len(got) != 1 || got[0] != "user.id=100" {
 		t.Errorf("baggage metadata %q, want [user.id=100]", got)
 	}
 	var baggage string
@@ -129,7 +129,7 @@ func TestBaggageSurvivesTheRoundTrip(t *testing.T) {
 	if baggage != "100" {
 		t.Errorf("server read baggage user.id %q, want 100", baggage)
 	}
-	if !propagation.CarriesBaggage() {
+	if !downstream.CarriesBaggage() {
 		t.Error("CarriesBaggage is false for TraceContext+Baggage")
 	}
 }
@@ -151,10 +151,10 @@ func TestTraceContextOnlyDropsBaggage(t *testing.T) {
 	if baggage != "" {
 		t.Errorf("server read baggage user.id %q, want none", baggage)
 	}
-	if md := propagation.Inject(ctx); len(md.Get("baggage")) != 0 || len(md.Get("traceparent")) != 1 {
+	if md := downstream.Inject(ctx); len(md.Get("baggage")) != 0 || len(md.Get("traceparent")) != 1 {
 		t.Errorf("metadata %v, want traceparent alone", md)
 	}
-	if propagation.CarriesBaggage() {
+	if downstream.CarriesBaggage() {
 		t.Error("CarriesBaggage is true for TraceContext alone")
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/jaegertest"
+	"example.com/gftrace/internal/jaegertest"
 )
 
 // Jaeger runs the main for protocol p against the real Jaeger of

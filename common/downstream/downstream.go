@@ -5,7 +5,7 @@
 //
 // GoFrame's grpcx client and server interceptors do exactly this on every
 // call; the sample has no second process, so it shows the metadata instead.
-package propagation
+package downstream
 
 import (
 	"context"

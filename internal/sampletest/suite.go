@@ -12,7 +12,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/receiver"
-	"example.com/gftrace/common/testcerts"
+	"example.com/gftrace/internal/testcerts"
 )
 
 // Token is a recognisable secret: it must reach the collector's

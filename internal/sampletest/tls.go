@@ -11,7 +11,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/receiver"
-	"example.com/gftrace/common/testcerts"
+	"example.com/gftrace/internal/testcerts"
 )
 
 // failTimeout bounds the runs that are meant to fail: the gRPC exporter

@@ -1,4 +1,4 @@
-package pipeline_test
+package provider_test
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
-	"example.com/gftrace/common/pipeline"
+	"example.com/gftrace/common/provider"
 	"example.com/gftrace/common/receiver"
-	"example.com/gftrace/common/sampletest"
-	"example.com/gftrace/common/testcerts"
 	"example.com/gftrace/common/user"
+	"example.com/gftrace/internal/sampletest"
+	"example.com/gftrace/internal/testcerts"
 )
 
 // TestWatchCountsThePipeline builds the pipeline after delivery.Watch, as
@@ -38,20 +38,20 @@ func TestWatchCountsThePipeline(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !pipeline.Needed(cfg) {
+			if !provider.Needed(cfg) {
 				t.Fatal("Needed is false for a TLS configuration")
 			}
 
 			watch := delivery.Watch(cfg) // before the pipeline, as in the mains
 			var shutdown func()
 			if p == config.GRPC {
-				stop, err := pipeline.GRPC(cfg)
+				stop, err := provider.GRPC(cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
 				shutdown = func() { stop(context.Background()) }
 			} else {
-				if shutdown, err = pipeline.HTTP(cfg); err != nil {
+				if shutdown, err = provider.HTTP(cfg); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -120,7 +120,7 @@ func TestNeeded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := pipeline.Needed(cfg); got != c.want {
+		if got := provider.Needed(cfg); got != c.want {
 			t.Errorf("%s %v %q: Needed %v, want %v", c.p, c.args, c.env, got, c.want)
 		}
 	}
