@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"example.com/gftrace/common/exitcode"
 )
 
 // Protocol is the OTLP transport a main exports with.
@@ -34,6 +36,9 @@ func (p Protocol) String() string {
 	}
 	return "OTLP/HTTP"
 }
+
+// Program is the name of the sample's main for this protocol.
+func (p Protocol) Program() string { return "inprocess-" + string(p) }
 
 // DefaultEndpoint is where a local collector (Jaeger, an OpenTelemetry
 // Collector) listens for this protocol.
@@ -64,6 +69,7 @@ type Config struct {
 	Service string // service.name of the spans
 	Users   []int
 	Timeout time.Duration // the longest the program waits for the collector at the end
+	JSON    bool          // print the result as one JSON line instead of the report
 
 	// High-volume mode (see package load): Traces runs of the tree, each its
 	// own trace, from Concurrency goroutines. Pace keeps the batch span
@@ -84,7 +90,7 @@ type Batch struct {
 
 	// Set is what the program sets itself, as KEY=value, for a
 	// high-volume run: a larger queue and batch than the SDK's defaults,
-	// where the environment does not say. Load puts them in the
+	// where the environment does not say. report.Setup puts them in the
 	// environment, where the SDK reads them when gf's Init builds the
 	// processor.
 	Set []string
@@ -126,18 +132,14 @@ func (c Config) IsDefaultEndpoint() bool {
 	return c.Endpoint == c.Protocol.DefaultEndpoint()
 }
 
-// ExitBadInput is the exit code of Load for bad input.
-const ExitBadInput = 2
-
 // ErrHelp is returned by Parse when -h or -help was asked for.
 var ErrHelp = flag.ErrHelp
 
 // Load parses the command line and the environment of this process. On bad
 // input it prints one line naming the value and exits 2; -h prints the usage
-// and exits 0. For a high-volume run it puts the batch processor's settings
-// that the program chose (Batch.Set) into the environment.
+// and exits 0. It changes nothing in the process: see report.Setup.
 func Load(p Protocol) Config {
-	name := "inprocess-" + string(p)
+	name := p.Program()
 	cfg, warnings, err := Parse(p, os.Args[1:], os.Getenv)
 	for _, w := range warnings {
 		fmt.Fprintf(os.Stderr, "%s: warning: %s\n", name, w)
@@ -148,11 +150,7 @@ func Load(p Protocol) Config {
 		os.Exit(0)
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "%s: %v (see -h)\n", name, err)
-		os.Exit(ExitBadInput)
-	}
-	for _, kv := range cfg.Batch.Set {
-		key, value, _ := strings.Cut(kv, "=")
-		os.Setenv(key, value)
+		os.Exit(exitcode.BadInput)
 	}
 	return cfg
 }
@@ -161,7 +159,7 @@ func Load(p Protocol) Config {
 // configuration it returns warnings: settings that are valid but will not
 // do what the user may expect.
 func Parse(p Protocol, args []string, getenv func(string) string) (Config, []string, error) {
-	fs := flag.NewFlagSet("inprocess-"+string(p), flag.ContinueOnError)
+	fs := flag.NewFlagSet(p.Program(), flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by the caller, in one line
 	fs.Usage = func() {}
 	var (
@@ -178,6 +176,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		traces   = fs.String("traces", "1", "")
 		workers  = fs.String("concurrency", "1", "")
 		pace     = fs.Bool("pace", true, "")
+		asJSON   = fs.Bool("json", false, "")
 	)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
@@ -229,7 +228,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	}
 	warnings = append(warnings, otelWarnings...)
 
-	cfg.Service = "inprocess-" + string(p)
+	cfg.Service = p.Program()
 	if s := pick("-service", *service, set["service"], getenv, "OTEL_SERVICE_NAME"); s.source != "" {
 		cfg.Service = s.value
 	}
@@ -249,7 +248,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	if cfg.Concurrency, err = bounded("-concurrency", *workers, MaxConcurrency); err != nil {
 		return Config{}, nil, err
 	}
-	cfg.Pace = *pace
+	cfg.Pace, cfg.JSON = *pace, *asJSON
 	if cfg.Batch, err = parseBatch(getenv, cfg.Traces > 1); err != nil {
 		return Config{}, nil, err
 	}
@@ -473,7 +472,7 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 
 // Usage prints the flags with their environment variables and defaults.
 func Usage(w io.Writer, p Protocol) {
-	name := "inprocess-" + string(p)
+	name := p.Program()
 	fmt.Fprintf(w, `Usage: %s [flags]
 
 Runs the sample's span tree (main → GetUser → GetInfo, GetDetail, GetScores)
@@ -500,6 +499,8 @@ OTEL_EXPORTER_OTLP_X.
   -service   OTEL_SERVICE_NAME                     %s
   -users                                           100,1  (user ids; 100 exists, 1 does not)
   -timeout                                         5s     (the longest to wait for the collector at the end)
+  -json                                            off    (print the result as one JSON line, the last on stdout,
+                                                          instead of the report)
 
 High volume: with -traces above 1 the program prints a summary instead of
 the users and the picture.
@@ -522,14 +523,14 @@ Exit codes: 0 every span reached the collector, 1 not every span did, 2 bad inpu
 `, name, MaxTraces, MaxConcurrency, MaxQueueSize, whichInit[p])
 }
 
-// whichInit tells the user which code exports, and why (see package pipeline).
+// whichInit tells the user which code exports, and why (see package provider).
 var whichInit = map[Protocol]string{
 	GRPC: `gf's otlpgrpc.Init exports in plaintext. With TLS or OTEL_EXPORTER_OTLP_HEADERS,
-package pipeline builds the same exporter with them: gf's Init always dials
+package provider builds the same exporter with them: gf's Init always dials
 without TLS and sends only the token.
 `,
 	HTTP: `gf's otlphttp.Init exports in plaintext. With TLS, a token or
-OTEL_EXPORTER_OTLP_HEADERS, package pipeline builds the same exporter with
+OTEL_EXPORTER_OTLP_HEADERS, package provider builds the same exporter with
 them: gf's Init always uses plain HTTP and sends no headers.
 `,
 }

@@ -5,15 +5,14 @@
 //
 // gf's Init functions build the exporter and the batch processor inside, so
 // they cannot be wrapped; the SDK's observability metrics see into them all
-// the same. Watch must be called before Init, because the SDK decides at
-// construction whether to record those metrics.
+// the same. They must be switched on before Init, because the SDK decides
+// at construction whether to record them (see NewWatcher).
 package delivery
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -53,33 +52,43 @@ type Watcher struct {
 	cutoff time.Time // when not zero, no flush waits past it (see Cutoff)
 }
 
-// Watch starts counting the spans for the collector at cfg.Endpoint.
-// cfg.Timeout is the longest Flush waits for the collector; it also bounds
-// each export attempt of the exporter, retries included, unless
-// OTEL_EXPORTER_OTLP_TRACES_TIMEOUT or OTEL_EXPORTER_OTLP_TIMEOUT says
-// otherwise.
-func Watch(cfg config.Config) *Watcher {
-	timeout := cfg.Timeout
-	// The SDK's observability metrics are an experimental feature of
-	// OpenTelemetry Go, switched on by this variable.
-	os.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
-	if os.Getenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_TIMEOUT") == "" {
-		os.Setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10))
-	}
+// NewWatcher makes a Watcher for the collector at cfg.Endpoint; it changes
+// nothing in the process. To count, the SDK needs what report.Setup does
+// before tracing starts: OTEL_GO_X_OBSERVABILITY=true in the environment,
+// the Watcher's MeterProvider as the global one, and the Watcher as the
+// global error handler. cfg.Timeout is the longest Flush waits for the
+// collector.
+func NewWatcher(cfg config.Config) *Watcher {
+	return &Watcher{reader: sdkmetric.NewManualReader(), timeout: cfg.Timeout, endpoint: cfg.Endpoint, tls: cfg.TLS}
+}
 
-	w := &Watcher{reader: sdkmetric.NewManualReader(), timeout: timeout, endpoint: cfg.Endpoint, tls: cfg.TLS}
-	// Counting needs no exemplars, nor the count of spans not yet ended;
-	// the SDK would otherwise do both on every span started and ended, a
-	// few percent of a busy run's CPU each.
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(w.reader),
+// Env is what the SDK must find in the environment before tracing starts,
+// as KEY=value: the switch of its span counts, an experimental feature of
+// OpenTelemetry Go, and, unless the user set one, an export timeout of
+// cfg.Timeout, so that an export and its retries end within it.
+func Env(cfg config.Config, getenv func(string) string) []string {
+	env := []string{"OTEL_GO_X_OBSERVABILITY=true"}
+	if getenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") == "" && getenv("OTEL_EXPORTER_OTLP_TIMEOUT") == "" {
+		env = append(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT="+strconv.FormatInt(cfg.Timeout.Milliseconds(), 10))
+	}
+	return env
+}
+
+// MeterProvider is where the SDK's own span counts go, for Result. It
+// keeps no exemplars, nor the count of spans not yet ended: the SDK would
+// otherwise do both on every span started and ended, a few percent of a
+// busy run's CPU each.
+func (w *Watcher) MeterProvider() *sdkmetric.MeterProvider {
+	return sdkmetric.NewMeterProvider(sdkmetric.WithReader(w.reader),
 		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
 		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: metricLive},
-			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}}))))
-	// Exports that fail in the background (a full batch, the batch timer)
-	// report their error only here.
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(w.handle))
-	return w
+			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})))
 }
+
+// Handle keeps an error of the SDK: exports that fail in the background (a
+// full batch, the batch timer) report their error only to the global error
+// handler.
+func (w *Watcher) Handle(err error) { w.handle(err) }
 
 func (w *Watcher) handle(err error) {
 	w.mu.Lock()

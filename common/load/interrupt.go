@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"example.com/gftrace/common/exitcode"
 )
 
 // Interrupted is why a run stopped when the process got SIGINT (Ctrl-C) or
@@ -14,14 +16,8 @@ type Interrupted struct{ Signal os.Signal }
 
 func (i Interrupted) Error() string { return "interrupted by " + signalName(i.Signal) }
 
-// ExitCode is what a shell reports for a process that the signal ended: 128
-// plus the signal's number, 130 for SIGINT and 143 for SIGTERM.
-func (i Interrupted) ExitCode() int {
-	if s, ok := i.Signal.(syscall.Signal); ok {
-		return 128 + int(s)
-	}
-	return 1
-}
+// ExitCode is the exit code of a run the signal stopped (see package exitcode).
+func (i Interrupted) ExitCode() int { return exitcode.Signal(i.Signal) }
 
 // signalName is SIGINT or SIGTERM, as users write them.
 func signalName(s os.Signal) string {

@@ -16,15 +16,9 @@ package load
 import (
 	"fmt"
 	"io"
-	"os"
-	"runtime/debug"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/gogf/gf/v2/frame/g"
-	"github.com/gogf/gf/v2/os/glog"
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
@@ -38,7 +32,7 @@ type Stats struct {
 	Elapsed       time.Duration // from the first span to the collector's answer for the last
 	Flushes       int           // pacing flushes
 	Room          int           // spans that may wait in the queue at once; 0 when not paced
-	Set           []string      // what Run set itself, as KEY=value
+	Set           []string      // process-wide settings made for the run, as KEY=value (see report.Setup)
 	Stopped       error         // why the run stopped before making every trace, or nil
 }
 
@@ -53,22 +47,10 @@ type Stats struct {
 // meanwhile are counted as lost. SIGINT or SIGTERM stops it too (see
 // Interrupted); what was made is flushed all the same.
 //
-// gf's warnings are silenced for the run: the sample logs one for each
-// missing user, which would be one line per trace. Its errors come without
-// a stack: the one a run may see is gf's shutdown giving up on an export
-// that a collector left unanswered, which the summary counts already.
+// The process-wide settings of a run (the log level, GOGC) are made
+// before, by report.Setup.
 func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace func()) Stats {
-	g.Log().SetLevel(glog.LEVEL_ERRO | glog.LEVEL_CRIT)
-	g.Log().SetStack(false)
 	var st Stats
-	if os.Getenv("GOGC") == "" {
-		// Every span is garbage soon after it is exported; at Go's default
-		// (100) the collector runs every few megabytes and takes the CPU
-		// that the exporter needs. 400 costs a few tens of megabytes and
-		// buys about a sixth more spans per second.
-		debug.SetGCPercent(gcPercent)
-		st.Set = append(st.Set, "GOGC="+strconv.Itoa(gcPercent))
-	}
 	start := time.Now()
 	var p *pacer                   // nil when not paced
 	var stop atomic.Pointer[error] // why the run stops early
@@ -180,10 +162,6 @@ func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout
 		wg.Wait()
 	}
 }
-
-// gcPercent is the garbage collector's setting for a run, unless GOGC says
-// otherwise.
-const gcPercent = 400
 
 // pacer keeps the spans waiting in the batch processor's queue below room.
 // Each trace reserves room for its spans before it starts; once ended, its

@@ -100,7 +100,10 @@ func TestRun(t *testing.T) {
 	defer rec.Close()
 	const traces = 24
 	cfg := config.Config{Endpoint: rec.Addr, Timeout: 5 * time.Second, Traces: traces, Concurrency: 3, Pace: true, Batch: config.Batch{QueueSize: 8}}
-	watch := delivery.Watch(cfg)
+	watch := delivery.NewWatcher(cfg) // and what report.Setup does for it:
+	t.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
+	otel.SetMeterProvider(watch.MeterProvider())
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(watch.Handle))
 	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithInsecure(), otlptracegrpc.WithEndpoint(rec.Addr))
 	if err != nil {
 		t.Fatal(err)

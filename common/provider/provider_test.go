@@ -9,20 +9,20 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/delivery"
 	"example.com/gftrace/common/provider"
 	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
 	"example.com/gftrace/internal/sampletest"
 	"example.com/gftrace/internal/testcerts"
 )
 
-// TestWatchCountsThePipeline builds the pipeline after delivery.Watch, as
+// TestSetupCountsTheProvider builds the provider after report.Setup, as
 // the mains do, against a receiver that serves TLS and checks the token:
 // the SDK's own counts must see every span delivered, the receiver must
 // hold the sample's exact tree, and the token and the other headers must
 // arrive as headers.
-func TestWatchCountsThePipeline(t *testing.T) {
+func TestSetupCountsTheProvider(t *testing.T) {
 	ca := testcerts.New(t)
 	for _, p := range []config.Protocol{config.GRPC, config.HTTP} {
 		t.Run(p.String(), func(t *testing.T) {
@@ -42,7 +42,7 @@ func TestWatchCountsThePipeline(t *testing.T) {
 				t.Fatal("Needed is false for a TLS configuration")
 			}
 
-			watch := delivery.Watch(cfg) // before the pipeline, as in the mains
+			watch, _ := report.Setup(cfg) // before the provider, as in the mains
 			var shutdown func()
 			if p == config.GRPC {
 				stop, err := provider.GRPC(cfg)

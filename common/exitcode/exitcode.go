@@ -1,0 +1,24 @@
+// Package exitcode names the exit codes of the sample's two programs, in
+// one place, so that scripts can rely on them.
+package exitcode
+
+import (
+	"os"
+	"syscall"
+)
+
+const (
+	Delivered    = 0 // every span reached the collector
+	NotDelivered = 1 // not every span did, or tracing could not start
+	BadInput     = 2 // bad flags or environment, found before any span was made
+)
+
+// Signal is the exit code of a -traces run that sig stopped, after it
+// flushed what it made: what a shell reports for a process the signal
+// ended, 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM).
+func Signal(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return NotDelivered
+}
