@@ -1,13 +1,5 @@
-// Command inprocess-http traces a call tree in one process and exports the
-// spans over OTLP/HTTP with GoFrame's otlphttp package or, for TLS or a token,
-// with the same pipeline built by package pipeline:
-//
-//	main → GetUser(id) → GetInfo, GetDetail, GetScores
-//
-// It prints each user, a picture of the trace, and whether every span
-// reached the collector (exit 0) or not (exit 1, with the reason). With
-// -traces N it makes the tree N times, each its own trace, and prints a
-// summary instead (see package load).
+// Command inprocess-http makes the trace main → GetUser → GetInfo, GetDetail,
+// GetScores and exports it over OTLP/HTTP with gf's otlphttp; run is what a service does.
 package main
 
 import (
@@ -19,51 +11,42 @@ import (
 	"github.com/gogf/gf/v2/net/gtrace"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/delivery"
-	"example.com/gftrace/common/downstream"
-	"example.com/gftrace/common/load"
 	"example.com/gftrace/common/provider"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
-	"example.com/gftrace/common/waterfall"
 )
 
 func main() {
 	cfg := config.Load(config.HTTP) // flags and environment; bad input exits 2
+	os.Exit(report.Main(cfg, run))  // not needed in a service: the report on what reached the collector, and its exit code
+}
 
-	// Count what the SDK delivers and drops; this must come before the
-	// exporter is built.
-	watch := delivery.Watch(cfg)
-
-	// gf's Init exports in plaintext. For TLS or headers it cannot send,
-	// package pipeline builds the same pipeline with them (see the README).
-	var shutdown func()
-	var err error
-	if provider.Needed(cfg) {
-		shutdown, err = provider.HTTP(cfg)
-	} else {
-		shutdown, err = otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path)
-	}
+// run sets tracing up, makes the trace and shuts tracing down.
+func run(cfg config.Config, rep *report.Run) error {
+	shutdown, err := startTracing(cfg)
 	if err != nil {
-		g.Log().Fatal(context.Background(), err)
+		return err
 	}
-	if cfg.Traces > 1 { // many traces, paced so that the batch processor drops none
-		stats := load.Run(cfg, watch, os.Stderr, func() { user.Trace(cfg.Users) })
-		shutdown()
-		os.Exit(report.PrintVolume(os.Stdout, cfg, stats, watch.Result()))
+	defer shutdown()           // exports what is left, then stops
+	defer rep.Record().Flush() // not needed in a service: keeps the spans for the report, waits for the collector
+	if cfg.Traces > 1 {
+		return rep.Load(func() { user.Trace(cfg.Users) }) // not needed in a service: the high-volume mode, -traces N
 	}
-	picture := waterfall.Record() // keep this run's spans for the picture
 
 	// The root span starts from an empty context, so it has no parent.
 	ctx, span := gtrace.NewSpan(context.Background(), "main")
+	defer span.End()
 	for _, id := range cfg.Users {
 		g.DumpJson(user.GetUser(ctx, id))
 	}
-	// What a gRPC call from here would carry to the next service.
-	outgoing := downstream.Inject(ctx)
-	span.End()
+	return nil
+}
 
-	watch.Flush() // wait for the collector's answer, at most -timeout
-	shutdown()
-	os.Exit(report.Print(os.Stdout, cfg, picture, outgoing, watch.Result()))
+// startTracing installs gf's exporter, or your own provider where gf's Init is not enough.
+func startTracing(cfg config.Config) (shutdown func(), err error) {
+	if provider.Needed(cfg) {
+		return provider.HTTP(cfg)
+	}
+	// host:port and the URL path apart, never a URL: gf's Init needs them so.
+	return otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path)
 }

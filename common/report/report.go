@@ -4,6 +4,7 @@
 package report
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,52 +12,56 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/metadata"
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
 	"example.com/gftrace/common/downstream"
+	"example.com/gftrace/common/exitcode"
 	"example.com/gftrace/common/load"
 	"example.com/gftrace/common/waterfall"
 )
 
-// JaegerURL is where the Jaeger started by scripts/jaeger.sh (or the Docker
-// command in the README) shows a trace.
-const JaegerURL = "http://localhost:16686/trace/"
-
-// Exit codes shared by the mains.
+// JaegerAt is where a Jaeger on the default ports serves a trace: the UI
+// of Jaeger's Docker image, and the API of every Jaeger. The Jaeger that
+// scripts/jaeger.sh builds has no UI: its page is a placeholder.
 const (
-	ExitDelivered    = 0 // every span reached the collector
-	ExitNotDelivered = 1 // not every span did
-	// Bad input exits config.ExitBadInput (2) before any span is made.
-	// A -traces run that SIGINT or SIGTERM stopped exits 130 or 143, as a
-	// shell reports a process ended by the signal (load.Interrupted).
+	JaegerUI  = "http://localhost:16686/trace/"
+	JaegerAPI = "http://localhost:16686/api/traces/"
 )
 
-// Print writes the report of one run to w and returns the exit code.
-// outgoing is the gRPC metadata that the root context would carry to a
-// service downstream (see package propagation).
-func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing metadata.MD, res delivery.Result) int {
+// Print writes the report of one run to w and returns the exit code: the
+// picture of the spans rec kept, the trace id, the trace context main
+// would send to a service downstream (see package downstream), and how
+// many spans the collector accepted.
+func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery.Result) int {
 	var b strings.Builder
 	fmt.Fprintln(&b)
 	waterfall.Draw(&b, rec.Spans())
-	id := rec.TraceID()
+	root := rec.Root()
+	id := root.TraceID()
 	if id.IsValid() {
 		fmt.Fprintf(&b, "trace id: %s\n", id)
 	}
-	if len(outgoing) > 0 {
-		fmt.Fprintf(&b, "gRPC metadata main would send downstream: %s\n", headers(outgoing))
+	// The context main's span would carry: GetUser sets the baggage on
+	// its own context, so main's carries traceparent alone.
+	if outgoing := downstream.Inject(trace.ContextWithSpanContext(context.Background(), root)); len(outgoing) > 0 {
+		fmt.Fprintf(&b, "%s main would send downstream: %s\n", carrier[cfg.Protocol], headers(outgoing))
 	}
 	if !downstream.CarriesBaggage() {
 		fmt.Fprintln(&b, "No baggage header: the propagator that gf's Init installed does not carry baggage to other services.")
 	}
 	code := outcome(&b, cfg, res)
-	if code == ExitDelivered && cfg.IsDefaultEndpoint() && id.IsValid() {
-		fmt.Fprintf(&b, "View it in Jaeger: %s%s\n", JaegerURL, id)
+	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() {
+		fmt.Fprintf(&b, "View it in Jaeger: %s%s (the UI of Jaeger's Docker image; the Jaeger of scripts/jaeger.sh has no UI: %s%s)\n", JaegerUI, id, JaegerAPI, id)
 	}
 	io.WriteString(w, redact(b.String(), cfg.Token))
 	return code
 }
+
+// carrier names what carries the trace context to the next service.
+var carrier = map[config.Protocol]string{config.GRPC: "gRPC metadata", config.HTTP: "HTTP headers"}
 
 // PrintVolume writes the report of a high-volume run (see package load) to
 // w and returns the exit code: the counts and rate of the run and the
@@ -105,17 +110,28 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 	fmt.Fprintln(b, Summary(cfg, res))
 	fmt.Fprintf(b, "Waited %s for the collector's answer.\n", res.Waited.Round(time.Microsecond))
+	if h := Hint(cfg, res); h != "" {
+		fmt.Fprintln(b, h)
+	}
+	if res.OK() {
+		return exitcode.Delivered
+	}
+	return exitcode.NotDelivered
+}
+
+// Hint is the advice that follows a failed run's summary, or "".
+func Hint(cfg config.Config, res delivery.Result) string {
 	switch {
 	case res.OK():
-		return ExitDelivered
+		return ""
 	case res.Dropped > 0 && len(res.Errs) == 0:
-		fmt.Fprintln(b, "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE.")
+		return "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE."
 	case res.NoAnswer():
-		fmt.Fprintf(b, "Something accepts connections there but did not answer: check that it is a collector's %s port; if the collector is busy, give it longer with -timeout.\n", cfg.Protocol)
+		return fmt.Sprintf("Something accepts connections there but did not answer: check that it is a collector's %s port; if the collector is busy, give it longer with -timeout.", cfg.Protocol)
 	case !res.Answered() && res.Delivered == 0:
-		fmt.Fprintln(b, "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README).")
+		return "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README)."
 	}
-	return ExitNotDelivered
+	return ""
 }
 
 // Summary is the one line that says how many spans were delivered, where,

@@ -10,6 +10,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/exitcode"
 	"example.com/gftrace/common/load"
 	"example.com/gftrace/common/waterfall"
 )
@@ -18,8 +19,8 @@ func TestPrint(t *testing.T) {
 	cfg := config.Config{Protocol: config.GRPC, Endpoint: "localhost:4317", Token: "s3cr3t"}
 	var out strings.Builder
 
-	code := Print(&out, cfg, &waterfall.Recorder{}, nil, delivery.Result{Created: 9, Delivered: 9, Waited: 1500 * time.Microsecond})
-	if code != ExitDelivered {
+	code := Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Created: 9, Delivered: 9, Waited: 1500 * time.Microsecond})
+	if code != exitcode.Delivered {
 		t.Errorf("all delivered: exit %d", code)
 	}
 	for _, want := range []string{"9 of 9 spans delivered to localhost:4317 over OTLP/gRPC.\n", "Waited 1.5ms for the collector's answer.\n"} {
@@ -30,8 +31,8 @@ func TestPrint(t *testing.T) {
 
 	out.Reset()
 	refusal := errors.New(`traces export: rpc error: code = PermissionDenied desc = token "s3cr3t" is revoked`)
-	code = Print(&out, cfg, &waterfall.Recorder{}, nil, delivery.Result{Created: 9, Failed: 9, Errs: []error{refusal}})
-	if code != ExitNotDelivered {
+	code = Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Created: 9, Failed: 9, Errs: []error{refusal}})
+	if code != exitcode.NotDelivered {
 		t.Errorf("refused: exit %d", code)
 	}
 	if strings.Contains(out.String(), "s3cr3t") || !strings.Contains(out.String(), "[token]") {
@@ -64,7 +65,7 @@ Set by program:    OTEL_BSP_MAX_QUEUE_SIZE=2048 GOGC=400 (where the environment 
 9000 of 9000 spans delivered to http://127.0.0.1:4318/v1/traces over OTLP/HTTP.
 Waited 1ms for the collector's answer.
 `
-	if code != ExitDelivered || out.String() != want {
+	if code != exitcode.Delivered || out.String() != want {
 		t.Errorf("exit %d, output:\n%s\nwant:\n%s", code, out.String(), want)
 	}
 
@@ -81,7 +82,7 @@ Waited 1ms for the collector's answer.
 			t.Errorf("dropped: output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if code != ExitNotDelivered || strings.Contains(out.String(), "jaeger.sh") {
+	if code != exitcode.NotDelivered || strings.Contains(out.String(), "jaeger.sh") {
 		t.Errorf("dropped: exit %d, or the hint is about the collector:\n%s", code, out.String())
 	}
 
@@ -132,7 +133,7 @@ func TestAdvice(t *testing.T) {
 		{"partial success", 7, errors.New("OTLP partial success: too old (2 spans rejected)"), ""},
 	} {
 		var out strings.Builder
-		Print(&out, cfg, &waterfall.Recorder{}, nil, delivery.Result{Created: 9, Delivered: c.delivered, Failed: 9 - c.delivered, Timeout: time.Second, Errs: []error{c.err}})
+		Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Created: 9, Delivered: c.delivered, Failed: 9 - c.delivered, Timeout: time.Second, Errs: []error{c.err}})
 		for _, advice := range []string{start, noAnswer} {
 			if got := strings.Contains(out.String(), advice); got != (advice == c.want) {
 				t.Errorf("%s: output says %q: %v\n%s", c.name, advice, got, out.String())

@@ -63,13 +63,17 @@ func (r *Recorder) Spans() []sdktrace.ReadOnlySpan {
 }
 
 // TraceID returns the trace of the first root span kept, or an invalid id.
-func (r *Recorder) TraceID() trace.TraceID {
+func (r *Recorder) TraceID() trace.TraceID { return r.Root().TraceID() }
+
+// Root returns the span context of the first root span kept (a span with
+// no parent), or an invalid one.
+func (r *Recorder) Root() trace.SpanContext {
 	for _, s := range r.Spans() {
 		if !s.Parent().IsValid() {
-			return s.SpanContext().TraceID()
+			return s.SpanContext()
 		}
 	}
-	return trace.TraceID{}
+	return trace.SpanContext{}
 }
 
 // barWidth is the width of the time axis in characters.

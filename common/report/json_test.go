@@ -1,0 +1,47 @@
+package report
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/load"
+)
+
+// The JSON result says what the report says, in one line after whatever a
+// run printed before it (the users), and ParseResult reads it back.
+func TestJSONRoundTrip(t *testing.T) {
+	cfg := config.Config{Protocol: config.HTTP, Endpoint: "127.0.0.1:9", Path: "/v1/traces", Token: "s3cr3t", Traces: 10, Concurrency: 2, Pace: true,
+		Batch: config.Batch{QueueSize: 8192, BatchSize: 1024, Set: []string{"OTEL_BSP_MAX_QUEUE_SIZE=8192"}}}
+	r := &Run{cfg: cfg, stats: &load.Stats{Traces: 4, SpansPerTrace: 9, Elapsed: 2 * time.Second, Flushes: 3, Set: []string{"GOGC=400"},
+		Stopped: load.Interrupted{Signal: syscall.SIGTERM}}}
+	res := delivery.Result{Created: 36, Delivered: 27, Dropped: 9, Waited: 1500 * time.Microsecond}
+	var out strings.Builder
+	out.WriteString("{\n    \"id\": 100\n}\n")
+	WriteJSON(&out, cfg, r.result(res, 1))
+	if strings.Count(out.String(), "\n") != 4 {
+		t.Errorf("the result is not one line:\n%s", out.String())
+	}
+	got, err := ParseResult(out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := got.Volume
+	if got.Program != "inprocess-http" || got.Target != "http://127.0.0.1:9/v1/traces" || got.SpansMade != 36 || got.Delivered != 27 ||
+		got.Dropped != 9 || got.Unconfirmed != 0 || got.WaitedMS != 1.5 || got.ExitCode != 1 || got.Summary != Summary(cfg, res) ||
+		!strings.Contains(got.Cause, "dropped 9 spans") || !strings.Contains(got.Hint, "-pace") {
+		t.Errorf("result %+v", got)
+	}
+	if v == nil || v.Traces != 4 || v.TracesAsked != 10 || v.SpansPerSecond != 13.5 || v.ElapsedMS != 2000 ||
+		strings.Join(v.Set, " ") != "OTEL_BSP_MAX_QUEUE_SIZE=8192 GOGC=400" || !v.Interrupted {
+		t.Errorf("volume %+v", v)
+	}
+	for _, bad := range []string{"", "panic: boom\n", "9 of 9 spans delivered to x:1 over OTLP/gRPC.\n"} {
+		if _, err := ParseResult(bad); err == nil || !strings.Contains(err.Error(), "no JSON result") {
+			t.Errorf("ParseResult(%q): %v, want an error", bad, err)
+		}
+	}
+}
