@@ -19,14 +19,14 @@ const startAllowance = 2 * time.Second
 // tokenWays are the ways each fault is tried for protocol p, all with the
 // token: gRPC through gf's Init, which sends it; HTTP through gf's Init
 // (which cannot send a token, so without one) and with the token, which
-// takes package pipeline.
+// takes package provider.
 func tokenWays(p config.Protocol) []run {
 	if p == config.GRPC {
 		return []run{{"gf's Init with -token", nil, []string{"-token", Token}}}
 	}
 	return []run{
 		{"gf's Init", nil, nil},
-		{"pipeline with TRACE_TOKEN", []string{"TRACE_TOKEN=" + Token}, nil},
+		{"own provider with TRACE_TOKEN", []string{"TRACE_TOKEN=" + Token}, nil},
 	}
 }
 
@@ -49,7 +49,7 @@ func faults(t *testing.T, p config.Protocol, bin string) {
 		timeout   time.Duration
 		delivered int      // of 9
 		want      []string // in the summary line, besides the target
-		hint      string   // the line after the summary
+		hint      string   // in the advice after the summary
 		attempts  int      // exports the receiver saw; 0: not checked
 	}{
 		{"collector accepts connections and never answers", receiver.Fault{Hold: true}, 2 * time.Second, 0,
@@ -72,11 +72,11 @@ func faults(t *testing.T, p config.Protocol, bin string) {
 				rec := NewReceiver(p)
 				defer rec.Close()
 				rec.SetFault(c.fault)
-				args := append([]string{"-endpoint", rec.Addr, "-timeout", c.timeout.String()}, way.args...)
+				args := append([]string{"-endpoint", rec.Addr, "-timeout", c.timeout.String(), "-json"}, way.args...)
 				r := Run(t, bin, way.env, args...)
 				ends(t, p, r, rec.Addr, c.timeout, c.delivered, c.want...)
-				if c.hint != "" && !strings.Contains(r.Stdout, c.hint) {
-					t.Errorf("output does not say %q:\n%s", c.hint, r.Stdout)
+				if hint := Outcome(t, r).Hint; c.hint != "" && !strings.Contains(hint, c.hint) {
+					t.Errorf("the hint %q does not say %q", hint, c.hint)
 				}
 				if c.attempts != 0 && rec.Attempts() != c.attempts {
 					t.Errorf("the receiver saw %d export attempts, want %d", rec.Attempts(), c.attempts)
@@ -96,17 +96,17 @@ func faults(t *testing.T, p config.Protocol, bin string) {
 			t.Parallel()
 			rec := NewReceiver(other)
 			defer rec.Close()
-			args := append([]string{"-endpoint", rec.Addr, "-timeout", "1s"}, way.args...)
+			args := append([]string{"-endpoint", rec.Addr, "-timeout", "1s", "-json"}, way.args...)
 			r := Run(t, bin, way.env, args...)
 			ends(t, p, r, rec.Addr, time.Second, 0, "that is an "+other.String()+" port", "use its "+p.String()+" port")
 		})
 		t.Run("nothing listens, "+way.name, func(t *testing.T) {
 			t.Parallel()
 			addr := FreeAddr(t)
-			r := Run(t, bin, way.env, append([]string{"-endpoint", addr, "-timeout", "2s"}, way.args...)...)
+			r := Run(t, bin, way.env, append([]string{"-endpoint", addr, "-timeout", "2s", "-json"}, way.args...)...)
 			ends(t, p, r, addr, 2*time.Second, 0, "connection refused: nothing listens at")
-			if !strings.Contains(r.Stdout, "scripts/jaeger.sh start") {
-				t.Errorf("no hint to start a collector:\n%s", r.Stdout)
+			if hint := Outcome(t, r).Hint; !strings.Contains(hint, "scripts/jaeger.sh start") {
+				t.Errorf("no hint to start a collector: %q", hint)
 			}
 		})
 	}
@@ -121,7 +121,7 @@ func downThenUp(t *testing.T, p config.Protocol, bin string, way run) {
 	defer rec.Close()
 	rec.Stop()
 	const timeout = 10 * time.Second
-	proc := Start(t, bin, way.env, append([]string{"-endpoint", rec.Addr, "-timeout", timeout.String()}, way.args...)...)
+	proc := Start(t, bin, way.env, append([]string{"-endpoint", rec.Addr, "-timeout", timeout.String(), "-json"}, way.args...)...)
 	// The users are printed before the flush: the program has made its
 	// spans and is about to wait for the collector.
 	if !proc.WaitOutput("\n{}\n", timeout) {
@@ -141,10 +141,10 @@ func downThenUp(t *testing.T, p config.Protocol, bin string, way run) {
 	}
 }
 
-// ends checks how a run ended: the exit code (0 when all 9 spans were
-// delivered, else 1), the summary line with the count, the target and each
-// of want, within timeout + 1s (and the allowance for starting), with no
-// panic, stack trace or token in the output.
+// ends checks how a run made with -json ended: the exit code (0 when all 9
+// spans were delivered, else 1), the summary with the count, the target and
+// each of want, within timeout + 1s (and the allowance for starting), with
+// no panic, stack trace or token in the output.
 func ends(t *testing.T, p config.Protocol, r Result, addr string, timeout time.Duration, delivered int, want ...string) {
 	t.Helper()
 	code := 1
@@ -158,7 +158,11 @@ func ends(t *testing.T, p config.Protocol, r Result, addr string, timeout time.D
 	if p == config.HTTP {
 		target = "http://" + addr + config.DefaultPath
 	}
-	summary := summaryLine(r.Stdout)
+	res := Outcome(t, r)
+	if res.ExitCode != r.Code {
+		t.Errorf("the result says exit code %d, the process exited %d", res.ExitCode, r.Code)
+	}
+	summary := res.Summary
 	for _, w := range append([]string{fmt.Sprintf("%d of 9 spans delivered to %s over %s", delivered, target, p)}, want...) {
 		if !strings.Contains(summary, w) {
 			t.Errorf("summary %q does not say %q; output:\n%s", summary, w, r.Stdout)
@@ -168,17 +172,6 @@ func ends(t *testing.T, p config.Protocol, r Result, addr string, timeout time.D
 		t.Errorf("took %s with -timeout %s; the bound is %s", r.Elapsed, timeout, limit)
 	}
 	noLeaks(t, r)
-}
-
-// summaryLine is the line of the output that says how many spans were
-// delivered, or "".
-func summaryLine(stdout string) string {
-	for _, line := range strings.Split(stdout, "\n") {
-		if strings.Contains(line, "spans delivered to") {
-			return line
-		}
-	}
-	return ""
 }
 
 // noLeaks fails the test if the output shows the token, a panic or a

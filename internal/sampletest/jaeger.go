@@ -19,11 +19,11 @@ func Jaeger(t *testing.T, p config.Protocol, bin string) {
 	if p == config.HTTP {
 		endpoint = j.HTTPAddr
 	}
-	r := Run(t, bin, nil, "-endpoint", endpoint)
+	r := Run(t, bin, nil, "-endpoint", endpoint, "-json")
 	if r.Code != 0 {
 		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
 	}
-	id := PrintedTraceID(t, r)
+	id := Outcome(t, r).TraceID
 	tr := j.WaitTrace(t, id, 9, 30*time.Second)
 
 	if len(tr.Spans) != 9 {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/common/report"
 )
 
 // Build compiles the main package in dir (for a main's own test: ".") and
@@ -132,6 +133,17 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Outcome reads the result that a run with -json printed, the last line of
+// its stdout, or fails the test.
+func Outcome(t testing.TB, r Result) report.Result {
+	t.Helper()
+	res, err := report.ParseResult(r.Stdout)
+	if err != nil {
+		t.Fatalf("%v; exit %d, output:\n%s", err, r.Code, r.Output())
+	}
+	return res
 }
 
 // TraceIDPattern finds the trace id line that the report prints.

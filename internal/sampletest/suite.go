@@ -2,7 +2,6 @@ package sampletest
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/localnet"
 	"example.com/gftrace/internal/testcerts"
 )
 
@@ -48,16 +48,7 @@ func NewReceiverWith(p config.Protocol, opts receiver.Options) *receiver.Receive
 }
 
 // FreeAddr returns a 127.0.0.1 address where nothing listens.
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
+func FreeAddr(t testing.TB) string { return localnet.FreeAddr(t) }
 
 // Suite checks the contract of the sample's main for protocol p on the
 // binary bin: what it delivers, prints and exits with, for good and bad
@@ -149,15 +140,19 @@ func delivers(t *testing.T, p config.Protocol, bin string) {
 	outgoing(t, p, r, spans)
 }
 
-// outgoingPattern finds the metadata line: main's context carries no
-// baggage (GetUser sets it on its own context), so traceparent alone.
-var outgoingPattern = regexp.MustCompile(`(?m)^gRPC metadata main would send downstream: traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-01$`)
+// outgoingPattern finds the line of what main would send downstream, in
+// gRPC metadata or HTTP headers: main's context carries no baggage
+// (GetUser sets it on its own context), so traceparent alone.
+var outgoingPattern = map[config.Protocol]*regexp.Regexp{
+	config.GRPC: regexp.MustCompile(`(?m)^gRPC metadata main would send downstream: traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-01$`),
+	config.HTTP: regexp.MustCompile(`(?m)^HTTP headers main would send downstream: traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-01$`),
+}
 
 // outgoing checks the printed trace context against the received trace: the
 // traceparent names main's trace and span, sampled. gf's otlphttp Init
 // installs a propagator without baggage, and the report must say so.
 func outgoing(t *testing.T, p config.Protocol, r Result, spans []receiver.Span) {
-	m := outgoingPattern.FindStringSubmatch(r.Stdout)
+	m := outgoingPattern[p].FindStringSubmatch(r.Stdout)
 	if m == nil {
 		t.Errorf("no traceparent line in the output:\n%s", r.Stdout)
 		return

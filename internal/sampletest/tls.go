@@ -43,7 +43,7 @@ type run struct {
 func deliversTree(t *testing.T, p config.Protocol, bin string, rec *receiver.Receiver, target string, r run, wantToken bool) {
 	t.Helper()
 	before := len(rec.Requests())
-	res := Run(t, bin, r.env, r.args...)
+	res := Run(t, bin, r.env, append(r.args, "-json")...)
 	if res.Code != 0 {
 		t.Fatalf("exit code %d, want 0; output:\n%s", res.Code, res.Output())
 	}
@@ -61,8 +61,8 @@ func deliversTree(t *testing.T, p config.Protocol, bin string, rec *receiver.Rec
 	if got := Tree(spans); got != DefaultTree {
 		t.Errorf("received tree:\n%s\nwant:\n%s", got, DefaultTree)
 	}
-	if summary := fmt.Sprintf("9 of 9 spans delivered to %s over %s.\n", target, p); !strings.Contains(res.Stdout, summary) {
-		t.Errorf("no summary line %q in:\n%s", summary, res.Stdout)
+	if summary := fmt.Sprintf("9 of 9 spans delivered to %s over %s.", target, p); Outcome(t, res).Summary != summary {
+		t.Errorf("summary %q, want %q", Outcome(t, res).Summary, summary)
 	}
 	if strings.Contains(res.Output(), Token) {
 		t.Errorf("the token appears in the output")
@@ -174,28 +174,23 @@ func mutualTLS(t *testing.T, p config.Protocol, bin string, ca *testcerts.Author
 func fails(t *testing.T, bin string, rec *receiver.Receiver, r run, target string, want ...string) {
 	t.Helper()
 	before := rec.SpanCount()
-	args := append([]string{"-endpoint", rec.Addr, "-timeout", failTimeout}, r.args...)
+	args := append([]string{"-endpoint", rec.Addr, "-timeout", failTimeout, "-json"}, r.args...)
 	res := Run(t, bin, r.env, args...)
+	out := Outcome(t, res)
 	if res.Code != 1 {
 		t.Errorf("exit code %d, want 1; output:\n%s", res.Code, res.Output())
 	}
-	summary := ""
-	for _, line := range strings.Split(res.Stdout, "\n") {
-		if strings.Contains(line, "spans delivered to") {
-			summary = line
-		}
-	}
 	for _, w := range append([]string{"0 of 9 spans delivered to " + target + " over "}, want...) {
-		if !strings.Contains(summary, w) {
-			t.Errorf("summary %q does not say %q", summary, w)
+		if !strings.Contains(out.Summary, w) {
+			t.Errorf("summary %q does not say %q", out.Summary, w)
 		}
 	}
 	if n := rec.SpanCount() - before; n != 0 {
 		t.Errorf("%d spans arrived; want none", n)
 	}
 	// A collector answered, so the hint to start one would mislead.
-	if strings.Contains(res.Stdout, "Is a collector running there?") {
-		t.Errorf("the output asks whether a collector runs, though one answered:\n%s", res.Stdout)
+	if strings.Contains(out.Hint, "Is a collector running there?") {
+		t.Errorf("the hint asks whether a collector runs, though one answered: %q", out.Hint)
 	}
 	if strings.Contains(res.Output(), Token) {
 		t.Errorf("the token appears in the output")
@@ -243,7 +238,7 @@ func tlsErrors(t *testing.T, p config.Protocol, bin string, ca *testcerts.Author
 var perProcess = []string{"process.pid", "process.command_args"}
 
 // sameAsGFInit runs the binary twice, once through gf's Init (plaintext)
-// and once through package pipeline (TLS), and compares what arrived: the
+// and once through package provider (TLS), and compares what arrived: the
 // spans with their attributes and status, the resource, the compression
 // and the headers' names.
 func sameAsGFInit(t *testing.T, p config.Protocol, bin string, ca *testcerts.Authority) {
@@ -253,7 +248,7 @@ func sameAsGFInit(t *testing.T, p config.Protocol, bin string, ca *testcerts.Aut
 	defer secured.Close()
 	// gf's otlpgrpc.Init sends the token, so both gRPC runs get it; gf's
 	// otlphttp.Init sends none, so neither HTTP run does (with a token the
-	// first would go through package pipeline too).
+	// first would go through package provider too).
 	var token []string
 	if p == config.GRPC {
 		token = []string{"-token", Token}
@@ -268,13 +263,13 @@ func sameAsGFInit(t *testing.T, p config.Protocol, bin string, ca *testcerts.Aut
 	}
 	gf, ours := plain.Spans(), secured.Spans()
 	if len(gf) != 9 || len(ours) != 9 {
-		t.Fatalf("received %d spans through gf's Init and %d through pipeline; want 9 each", len(gf), len(ours))
+		t.Fatalf("received %d spans through gf's Init and %d through provider; want 9 each", len(gf), len(ours))
 	}
 	for i := range gf {
 		a, b := gf[i], ours[i]
 		if a.Name != b.Name || !reflect.DeepEqual(a.Attributes, b.Attributes) || a.StatusCode != b.StatusCode ||
 			a.StatusMessage != b.StatusMessage || (a.ParentSpanID == "") != (b.ParentSpanID == "") {
-			t.Errorf("span %d differs:\ngf's Init: %s %v %s %q\npipeline:  %s %v %s %q", i,
+			t.Errorf("span %d differs:\ngf's Init: %s %v %s %q\nprovider:  %s %v %s %q", i,
 				a.Name, a.Attributes, a.StatusCode, a.StatusMessage, b.Name, b.Attributes, b.StatusCode, b.StatusMessage)
 		}
 	}
@@ -287,7 +282,7 @@ func sameAsGFInit(t *testing.T, p config.Protocol, bin string, ca *testcerts.Aut
 		delete(resOurs, k)
 	}
 	if !reflect.DeepEqual(resGF, resOurs) {
-		t.Errorf("resource differs:\ngf's Init: %v\npipeline:  %v", resGF, resOurs)
+		t.Errorf("resource differs:\ngf's Init: %v\nprovider:  %v", resGF, resOurs)
 	}
 	for _, key := range []string{"service.name", "host.name", "hostname"} {
 		if resOurs[key] == nil || resOurs[key] == "" {
@@ -296,15 +291,15 @@ func sameAsGFInit(t *testing.T, p config.Protocol, bin string, ca *testcerts.Aut
 	}
 	reqGF, reqOurs := plain.Requests()[0], secured.Requests()[0]
 	if reqGF.Compression != reqOurs.Compression || reqGF.Path != reqOurs.Path {
-		t.Errorf("compression %q path %q through gf's Init, %q %q through pipeline", reqGF.Compression, reqGF.Path, reqOurs.Compression, reqOurs.Path)
+		t.Errorf("compression %q path %q through gf's Init, %q %q through provider", reqGF.Compression, reqGF.Path, reqOurs.Compression, reqOurs.Path)
 	}
 	t.Logf("compared resource %v and headers %v", slices.Sorted(maps.Keys(resOurs)), headerNames(reqOurs.Header))
 	if a, b := headerNames(reqGF.Header), headerNames(reqOurs.Header); !slices.Equal(a, b) {
-		t.Errorf("header names differ:\ngf's Init: %v\npipeline:  %v", a, b)
+		t.Errorf("header names differ:\ngf's Init: %v\nprovider:  %v", a, b)
 	}
 	for _, h := range []string{"authentication", "user-agent", "content-type"} {
 		if !slices.Equal(reqGF.Header[h], reqOurs.Header[h]) {
-			t.Errorf("header %s: %q through gf's Init, %q through pipeline", h, reqGF.Header[h], reqOurs.Header[h])
+			t.Errorf("header %s: %q through gf's Init, %q through provider", h, reqGF.Header[h], reqOurs.Header[h])
 		}
 	}
 }

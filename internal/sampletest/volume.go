@@ -2,7 +2,6 @@ package sampletest
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,22 +31,11 @@ func target(p config.Protocol, rec *receiver.Receiver) string {
 	return rec.Addr
 }
 
-// summaryValue reads a "Name:   value" line of the high-volume summary.
-func summaryValue(t *testing.T, stdout, name string) int {
-	t.Helper()
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `: +(\d+)`).FindStringSubmatch(stdout)
-	if m == nil {
-		t.Fatalf("no %q line in the summary:\n%s", name, stdout)
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
-}
-
 func everySpan(t *testing.T, p config.Protocol, bin string) {
 	const traces = 20000
 	rec := NewReceiver(p)
 	defer rec.Close()
-	r := Run(t, bin, nil, "-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4")
+	r := Run(t, bin, nil, "-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-json")
 	if r.Code != 0 {
 		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
 	}
@@ -72,20 +60,27 @@ func everySpan(t *testing.T, p config.Protocol, bin string) {
 			break
 		}
 	}
-	for name, want := range map[string]int{
-		"Traces": traces, "Spans created": 9 * traces, "Spans delivered": 9 * traces,
-		"Spans dropped": 0, "Spans failed": 0,
+	res := Outcome(t, r)
+	v := res.Volume
+	if v == nil {
+		t.Fatalf("no volume figures in the result: %+v", res)
+	}
+	for name, c := range map[string][2]int64{
+		"traces": {int64(v.Traces), traces}, "spans made": {res.SpansMade, 9 * traces}, "delivered": {res.Delivered, 9 * traces},
+		"dropped": {res.Dropped, 0}, "failed": {res.Failed, 0},
 	} {
-		if got := summaryValue(t, r.Stdout, name); got != want {
-			t.Errorf("summary says %s: %d, want %d", name, got, want)
+		if c[0] != c[1] {
+			t.Errorf("the result says %s: %d, want %d", name, c[0], c[1])
 		}
 	}
-	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s.\n", 9*traces, 9*traces, target(p, rec), p)
-	for _, want := range []string{summary, "Waited ", "Spans per second:", "Elapsed:", "queue 8192, batch 1024", "Pacing:",
-		"Set by program:    OTEL_BSP_MAX_QUEUE_SIZE=8192 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1024 GOGC=400"} {
-		if !strings.Contains(r.Stdout, want) {
-			t.Errorf("the summary does not say %q:\n%s", want, r.Stdout)
-		}
+	if want := fmt.Sprintf("%d of %d spans delivered to %s over %s.", 9*traces, 9*traces, target(p, rec), p); res.Summary != want {
+		t.Errorf("summary %q, want %q", res.Summary, want)
+	}
+	if v.QueueSize != 8192 || v.BatchSize != 1024 || !v.Paced || v.SpansPerSecond <= 0 || v.ElapsedMS <= 0 {
+		t.Errorf("queue %d, batch %d, paced %v, %.0f spans/s in %.0f ms; want 8192, 1024, paced", v.QueueSize, v.BatchSize, v.Paced, v.SpansPerSecond, v.ElapsedMS)
+	}
+	if got, want := strings.Join(v.Set, " "), "OTEL_BSP_MAX_QUEUE_SIZE=8192 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1024 GOGC=400"; got != want {
+		t.Errorf("set by program %q, want %q", got, want)
 	}
 	// A summary, not the single run's dump of users, picture and warnings.
 	for _, unwanted := range []string{`"name": "john"`, "{}", "trace id:", "GetUser", "█", "not found"} {
@@ -102,9 +97,6 @@ func everySpan(t *testing.T, p config.Protocol, bin string) {
 	if largest != 1024 {
 		t.Errorf("the largest export request had %d spans, want 1024 (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)", largest)
 	}
-	if lines := strings.Count(r.Stdout, "\n"); lines > 20 {
-		t.Errorf("the summary has %d lines:\n%s", lines, r.Stdout)
-	}
 }
 
 // tinyQueue runs with a queue smaller than two traces: without pacing most
@@ -120,8 +112,21 @@ func tinyQueue(t *testing.T, p config.Protocol, bin string) {
 	if n := rec.SpanCount(); n != 9*300 {
 		t.Errorf("the receiver got %d spans, want %d", n, 9*300)
 	}
-	if !strings.Contains(r.Stdout, "queue 16, batch 16") {
-		t.Errorf("the summary does not show the queue in force:\n%s", r.Stdout)
+	// The report a person reads: the summary of the run, in words.
+	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s.\n", 9*300, 9*300, target(p, rec), p)
+	for _, want := range []string{summary, "queue 16, batch 16", "Waited ", "Spans per second:", "Elapsed:", "Pacing:",
+		"Set by program:    OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16 GOGC=400 (where the environment did not say)"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, r.Stdout)
+		}
+	}
+	for _, unwanted := range []string{`"name": "john"`, "{}", "trace id:", "GetUser", "█", "not found"} {
+		if strings.Contains(r.Output(), unwanted) {
+			t.Errorf("the output shows %q; want only the summary:\n%s", unwanted, r.Output())
+		}
+	}
+	if lines := strings.Count(r.Stdout, "\n"); lines > 20 {
+		t.Errorf("the summary has %d lines:\n%s", lines, r.Stdout)
 	}
 }
 
@@ -132,12 +137,12 @@ func drops(t *testing.T, p config.Protocol, bin string) {
 	rec := NewReceiver(p)
 	defer rec.Close()
 	env := []string{"OTEL_BSP_MAX_QUEUE_SIZE=16"}
-	r := Run(t, bin, env, "-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-pace=false")
+	r := Run(t, bin, env, "-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-pace=false", "-json")
 	if r.Code != 1 {
 		t.Fatalf("exit code %d, want 1; output:\n%s", r.Code, r.Output())
 	}
-	dropped := summaryValue(t, r.Stdout, "Spans dropped")
-	delivered := summaryValue(t, r.Stdout, "Spans delivered")
+	res := Outcome(t, r)
+	dropped, delivered := int(res.Dropped), int(res.Delivered)
 	if dropped == 0 {
 		t.Fatalf("no span dropped with a queue of 16 and no pacing:\n%s", r.Stdout)
 	}
@@ -148,13 +153,13 @@ func drops(t *testing.T, p config.Protocol, bin string) {
 	if n := rec.SpanCount(); n != delivered {
 		t.Errorf("the summary says %d delivered, the receiver got %d", delivered, n)
 	}
-	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s: the batch processor's queue was full and dropped %d spans\n",
+	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s: the batch processor's queue was full and dropped %d spans",
 		delivered, 9*traces, target(p, rec), p, dropped)
-	if !strings.Contains(r.Stdout, summary) {
-		t.Errorf("no summary line %q in:\n%s", summary, r.Stdout)
+	if res.Summary != summary {
+		t.Errorf("summary %q, want %q", res.Summary, summary)
 	}
-	if !strings.Contains(r.Stdout, "-pace") {
-		t.Errorf("the output does not point at pacing:\n%s", r.Stdout)
+	if !strings.Contains(res.Hint, "-pace") {
+		t.Errorf("the hint does not point at pacing: %q", res.Hint)
 	}
 }
 

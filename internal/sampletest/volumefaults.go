@@ -43,10 +43,10 @@ func volumeFaults(t *testing.T, p config.Protocol, bin string) {
 			rec := NewReceiverWith(p, receiver.Options{CountOnly: true})
 			defer rec.Close()
 			rec.SetFault(receiver.Fault{Refuse: codes.InvalidArgument, Message: "no thanks"})
-			args := append([]string{"-endpoint", rec.Addr, "-traces", "5000000", "-concurrency", "4", "-timeout", "2s"}, way.args...)
+			args := append([]string{"-endpoint", rec.Addr, "-traces", "5000000", "-concurrency", "4", "-timeout", "2s", "-json"}, way.args...)
 			r := Run(t, bin, way.env, args...)
 			ends(t, p, r, rec.Addr, 2*time.Second, 0, "the collector refused the spans", "no thanks")
-			if c := readCounts(t, r.Stdout); c.traces != 1 || c.failed != 9 || !strings.Contains(r.Stdout, "Stopped early:     exports failed") {
+			if c := readCounts(t, r); c.traces != 1 || c.failed != 9 || c.stopped == "" || c.interrupted {
 				t.Errorf("the run did not stop at the first refusal: %+v\n%s", c, r.Stdout)
 			}
 		})
@@ -81,18 +81,24 @@ func interruptedTwice(t *testing.T, p config.Protocol, bin string, way run) {
 
 var sigName = map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}
 
-// counts are the span counts of a -traces summary.
-type counts struct{ traces, created, delivered, failed, dropped, unconfirmed int }
+// counts are the span counts of a -traces run, and why it stopped early.
+type counts struct {
+	traces, created, delivered, failed, dropped, unconfirmed int
+	stopped                                                  string
+	interrupted                                              bool
+}
 
-func readCounts(t *testing.T, stdout string) counts {
+// readCounts reads the counts of a -traces run made with -json.
+func readCounts(t *testing.T, r Result) counts {
 	t.Helper()
+	res := Outcome(t, r)
+	if res.Volume == nil {
+		t.Fatalf("no volume figures in the result:\n%s", r.Stdout)
+	}
 	return counts{
-		traces:      summaryValue(t, stdout, "Traces"),
-		created:     summaryValue(t, stdout, "Spans created"),
-		delivered:   summaryValue(t, stdout, "Spans delivered"),
-		failed:      summaryValue(t, stdout, "Spans failed"),
-		dropped:     summaryValue(t, stdout, "Spans dropped"),
-		unconfirmed: summaryValue(t, stdout, "Spans unconfirmed"),
+		traces: res.Volume.Traces, created: int(res.SpansMade), delivered: int(res.Delivered),
+		failed: int(res.Failed), dropped: int(res.Dropped), unconfirmed: int(res.Unconfirmed),
+		stopped: res.Volume.Stopped, interrupted: res.Volume.Interrupted,
 	}
 }
 
@@ -120,7 +126,7 @@ func restartDuringRun(t *testing.T, p config.Protocol, bin string, way run) {
 	const traces = 40000
 	rec := NewReceiverWith(p, receiver.Options{CountOnly: true})
 	defer rec.Close()
-	args := append([]string{"-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-timeout", "10s"}, way.args...)
+	args := append([]string{"-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-timeout", "10s", "-json"}, way.args...)
 	proc := Start(t, bin, way.env, args...)
 	if !rec.WaitSpans(9*traces/4, 30*time.Second) {
 		proc.Signal(os.Kill)
@@ -133,7 +139,7 @@ func restartDuringRun(t *testing.T, p config.Protocol, bin string, way run) {
 		t.Fatal(err)
 	}
 	r := proc.Wait()
-	c := readCounts(t, r.Stdout)
+	c := readCounts(t, r)
 	if c.traces != traces || before >= 9*traces {
 		t.Errorf("%d of %d traces made, %d spans had arrived when the collector stopped: the run did not go on around the restart", c.traces, traces, before)
 	}
@@ -145,7 +151,7 @@ func restartDuringRun(t *testing.T, p config.Protocol, bin string, way run) {
 	if p == config.GRPC && lost != 0 {
 		t.Errorf("the gRPC exporter retries within -timeout, yet %d spans were lost", lost)
 	}
-	if summary := summaryLine(r.Stdout); lost != 0 && !strings.Contains(summary, "went away during the run") {
+	if summary := Outcome(t, r).Summary; lost != 0 && !strings.Contains(summary, "went away during the run") {
 		t.Errorf("%d spans lost; the summary does not say why: %q", lost, summary)
 	}
 	t.Logf("%d spans lost around the restart", lost)
@@ -161,7 +167,7 @@ func interrupted(t *testing.T, p config.Protocol, bin string, way run, sig sysca
 	const traces, timeout = 5_000_000, 2 * time.Second
 	rec := NewReceiverWith(p, receiver.Options{CountOnly: true})
 	defer rec.Close()
-	args := append([]string{"-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-timeout", timeout.String()}, way.args...)
+	args := append([]string{"-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-timeout", timeout.String(), "-json"}, way.args...)
 	proc := Start(t, bin, way.env, args...)
 	if !rec.WaitSpans(20000, 30*time.Second) {
 		proc.Signal(os.Kill)
@@ -177,10 +183,10 @@ func interrupted(t *testing.T, p config.Protocol, bin string, way run, sig sysca
 	if want := 128 + int(sig); r.Code != want {
 		t.Errorf("exit code %d, want %d; output:\n%s", r.Code, want, r.Output())
 	}
-	if want := "Stopped early:     interrupted by " + sigName[sig]; !strings.Contains(r.Stdout, want) {
-		t.Errorf("the summary does not say %q:\n%s", want, r.Stdout)
+	c := readCounts(t, r)
+	if want := "interrupted by " + sigName[sig]; c.stopped != want || !c.interrupted {
+		t.Errorf("the result says the run stopped %q (interrupted: %v), want %q", c.stopped, c.interrupted, want)
 	}
-	c := readCounts(t, r.Stdout)
 	if c.traces >= traces {
 		t.Errorf("all %d traces were made; the signal did not stop the run", c.traces)
 	}

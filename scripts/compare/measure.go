@@ -2,19 +2,17 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/common/report"
 )
 
 // Variant is one of the sample's two programs, built once.
@@ -146,7 +144,7 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 	// Only PATH and HOME: no OTEL_* variable of the caller's changes the work.
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	var stdout, stderr bytes.Buffer
-	m, runErr := Launch(v.Bin, append([]string{"-endpoint", relay.Addr}, s.Args...), env, &stdout, &stderr, runTimeout)
+	m, runErr := Launch(v.Bin, append([]string{"-endpoint", relay.Addr, "-json"}, s.Args...), env, &stdout, &stderr, runTimeout)
 	relayErr := relay.Close(5 * time.Second)
 	spans, requests, raw := end()
 	if runErr != nil {
@@ -163,66 +161,28 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 		CPU:            m.CPU,
 		PeakRSS:        m.PeakRSS,
 	}
-	sum, perr := ParseSummary(stdout.String())
+	sum, perr := report.ParseResult(stdout.String())
 	switch {
 	case m.TimedOut:
 		return smp, fmt.Errorf("did not end within %s", runTimeout)
 	case perr != nil:
 		return smp, fmt.Errorf("%v (exit code %d)%s", perr, m.Exit, lastLines(stderr.String()))
 	}
-	smp.SpansSent, smp.Flush = sum.Created, sum.Waited
+	smp.SpansSent, smp.Flush = int(sum.SpansMade), time.Duration(sum.WaitedMS*float64(time.Millisecond))
 	if spans < 0 { // the collector cannot count: take the program's word
-		smp.SpansDelivered = sum.Delivered
+		smp.SpansDelivered = int(sum.Delivered)
 	}
 	switch {
 	case m.Exit != 0 || sum.Cause != "":
-		return smp, fmt.Errorf("exit code %d: %s", m.Exit, sum.Line)
-	case smp.SpansDelivered != sum.Created:
-		return smp, fmt.Errorf("%d spans created, %d arrived at the collector", sum.Created, smp.SpansDelivered)
-	case sum.Delivered != smp.SpansDelivered:
+		return smp, fmt.Errorf("exit code %d: %s", m.Exit, sum.Summary)
+	case smp.SpansDelivered != smp.SpansSent:
+		return smp, fmt.Errorf("%d spans created, %d arrived at the collector", sum.SpansMade, smp.SpansDelivered)
+	case int(sum.Delivered) != smp.SpansDelivered:
 		return smp, fmt.Errorf("the program says %d spans were delivered, the collector got %d", sum.Delivered, smp.SpansDelivered)
 	case relayErr != nil:
 		return smp, fmt.Errorf("the exporter's connections did not end with its process")
 	}
 	return smp, nil
-}
-
-// Summary is what the program's summary lines say.
-type Summary struct {
-	Line               string // the summary line itself
-	Delivered, Created int
-	Protocol           string // OTLP/gRPC or OTLP/HTTP
-	Cause              string // empty when every span was delivered
-	Waited             time.Duration
-}
-
-var (
-	summaryLine = regexp.MustCompile(`(?m)^(\d+) of (\d+) spans delivered to \S+ over (OTLP/gRPC|OTLP/HTTP)(?:\.|: (.*))$`)
-	waitedLine  = regexp.MustCompile(`(?m)^Waited (\S+) for the collector's answer\.$`)
-)
-
-// ParseSummary reads the lines every run of the sample prints:
-//
-//	<delivered> of <created> spans delivered to <target> over OTLP/gRPC.   (or ": <cause>")
-//	Waited <duration> for the collector's answer.
-func ParseSummary(stdout string) (Summary, error) {
-	m := summaryLine.FindStringSubmatch(stdout)
-	if m == nil {
-		return Summary{}, errors.New(`no "N of M spans delivered" line in the output`)
-	}
-	s := Summary{Line: m[0], Protocol: m[3], Cause: m[4]}
-	s.Delivered, _ = strconv.Atoi(m[1])
-	s.Created, _ = strconv.Atoi(m[2])
-	w := waitedLine.FindStringSubmatch(stdout)
-	if w == nil {
-		return s, errors.New(`no "Waited ... for the collector's answer." line in the output`)
-	}
-	d, err := time.ParseDuration(w[1])
-	if err != nil {
-		return s, fmt.Errorf("bad duration in %q", w[0])
-	}
-	s.Waited = d
-	return s, nil
 }
 
 // lastLines returns the end of a program's stderr, for an error message.

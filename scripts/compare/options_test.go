@@ -5,7 +5,6 @@ import (
 	"flag"
 	"strings"
 	"testing"
-	"time"
 
 	"example.com/gftrace/common/config"
 )
@@ -47,38 +46,6 @@ func TestParseOptionsBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("ParseOptions(%q) = %v, want an error with %q", c.args, err, c.want)
 		}
-	}
-}
-
-func TestParseSummary(t *testing.T) {
-	out := `
-main  ████████
-trace id: 0123456789abcdef0123456789abcdef
-180000 of 180000 spans delivered to 127.0.0.1:4317 over OTLP/gRPC.
-Waited 1.234ms for the collector's answer.
-`
-	s, err := ParseSummary(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Delivered != 180000 || s.Created != 180000 || s.Protocol != "OTLP/gRPC" || s.Cause != "" || s.Waited != 1234*time.Microsecond {
-		t.Errorf("ParseSummary = %+v", s)
-	}
-
-	out = "0 of 9 spans delivered to http://127.0.0.1:9/v1/traces over OTLP/HTTP: connection refused at 127.0.0.1:9\nWaited 5.5s for the collector's answer.\n"
-	s, err = ParseSummary(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Delivered != 0 || s.Created != 9 || s.Protocol != "OTLP/HTTP" || s.Cause != "connection refused at 127.0.0.1:9" || s.Waited != 5500*time.Millisecond {
-		t.Errorf("ParseSummary of a failed run = %+v", s)
-	}
-
-	if _, err := ParseSummary("panic: boom\n"); err == nil || !strings.Contains(err.Error(), "spans delivered") {
-		t.Errorf("no summary line: %v", err)
-	}
-	if _, err := ParseSummary("9 of 9 spans delivered to x:1 over OTLP/gRPC.\n"); err == nil || !strings.Contains(err.Error(), "Waited") {
-		t.Errorf("no Waited line: %v", err)
 	}
 }
 
