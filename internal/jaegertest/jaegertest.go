@@ -7,16 +7,16 @@ package jaegertest
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/localnet"
+	"example.com/gftrace/internal/repo"
 )
 
 // Jaeger is a running Jaeger v2 with in-memory storage on 127.0.0.1.
@@ -36,8 +36,11 @@ type Jaeger struct {
 // tests never skip.
 func Start(t testing.TB) *Jaeger {
 	t.Helper()
-	root := repoRoot(t)
-	ports := freePorts(t, 5)
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := localnet.FreePorts(t, 5)
 	j := &Jaeger{
 		GRPCAddr: "127.0.0.1:" + ports[0],
 		HTTPAddr: "127.0.0.1:" + ports[1],
@@ -190,41 +193,4 @@ func (j *Jaeger) trace(traceID string) (Trace, error) {
 		}
 	}
 	return tr, nil
-}
-
-// repoRoot finds the directory of go.work above the test's directory.
-func repoRoot(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.work above the test's directory")
-		}
-		dir = parent
-	}
-}
-
-// freePorts returns n distinct ports on 127.0.0.1 where nothing listens.
-func freePorts(t testing.TB, n int) []string {
-	t.Helper()
-	var ports []string
-	var held []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		held = append(held, l)
-		ports = append(ports, strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
-	}
-	for _, l := range held {
-		l.Close()
-	}
-	return ports
 }

@@ -11,11 +11,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"example.com/gftrace/internal/repo"
 )
 
 const usageText = `Usage: scripts/compare.sh [options]
@@ -107,7 +108,7 @@ func main() {
 		os.Exit(2)
 	}
 	if o.Repo == "" {
-		if o.Repo, err = findRepo(); err != nil {
+		if o.Repo, err = repo.Root(); err != nil {
 			fmt.Fprintf(os.Stderr, "compare: %v (see -h)\n", err)
 			os.Exit(2)
 		}
@@ -233,30 +234,6 @@ func measure(rows []Row, runs int, collector Collector, progress func(string, ..
 		}
 	}
 	return failed, nil
-}
-
-// findRepo walks up from the current directory to the sample's checkout:
-// the directory with go.work and inprocess-grpc.
-func findRepo() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if isFile(filepath.Join(dir, "go.work")) && isFile(filepath.Join(dir, "inprocess-grpc", "main.go")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("not inside the sample's checkout (no go.work with inprocess-grpc above the current directory); pass --repo")
-		}
-		dir = parent
-	}
-}
-
-func isFile(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && !st.IsDir()
 }
 
 // machine describes where the numbers come from.
