@@ -21,14 +21,13 @@ func (i Interrupted) ExitCode() int { return exitcode.Signal(i.Signal) }
 
 // signalName is SIGINT or SIGTERM, as users write them.
 func signalName(s os.Signal) string {
-	switch s {
-	case syscall.SIGINT:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
+	if name, ok := signalNames[s]; ok {
+		return name
 	}
 	return s.String()
 }
+
+var signalNames = map[os.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}
 
 // onInterrupt calls interrupt with the first SIGINT or SIGTERM until end is
 // called. A second signal ends the process at once, without waiting for the
