@@ -153,6 +153,8 @@ func (w *Watcher) Cutoff(at time.Time) {
 // Result is what the SDK counted, and the errors it reported.
 type Result struct {
 	Created   int64 // spans started and sampled
+	// Made and RootsSampled count what a sampler decided (see sampling.go).
+	Made, RootsSampled int64
 	Delivered int64 // spans the collector accepted
 	Failed    int64 // spans whose export failed or that the collector rejected
 	Dropped   int64 // spans the batch processor dropped because its queue was full
@@ -191,6 +193,7 @@ func (w *Watcher) Result() Result {
 					if v, _ := dp.Attributes.Value("otel.span.sampling_result"); v.AsString() == "RECORD_AND_SAMPLE" {
 						r.Created += dp.Value
 					}
+					r.countSampling(dp)
 				case m.Name == metricProcessed && failed:
 					r.Dropped += dp.Value
 				case m.Name == metricExported && failed:

@@ -39,6 +39,7 @@ const (
 func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing metadata.MD, res delivery.Result) int {
 	var b strings.Builder
 	fmt.Fprintln(&b)
+	markNotSampled(&b, cfg, res)
 	waterfall.Draw(&b, rec.Spans())
 	id := rec.TraceID()
 	if id.IsValid() {
@@ -51,7 +52,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing met
 		fmt.Fprintln(&b, "No baggage header: the propagator that gf's Init installed does not carry baggage to other services.")
 	}
 	code := outcome(&b, cfg, res)
-	if code == ExitDelivered && cfg.IsDefaultEndpoint() && id.IsValid() {
+	if code == ExitDelivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Created > 0 {
 		fmt.Fprintf(&b, "View it in Jaeger: %s%s\n", JaegerURL, id)
 	}
 	io.WriteString(w, redact(b.String(), cfg.Token))
@@ -65,6 +66,7 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	var b strings.Builder
 	secs := st.Elapsed.Seconds()
 	fmt.Fprintf(&b, "Traces:            %d of %d (%d spans each, from %d goroutines)\n", st.Traces, cfg.Traces, st.SpansPerTrace, cfg.Concurrency)
+	writeSampling(&b, cfg, st, res)
 	fmt.Fprintf(&b, "Spans created:     %d\n", res.Created)
 	fmt.Fprintf(&b, "Spans delivered:   %d\n", res.Delivered)
 	fmt.Fprintf(&b, "Spans dropped:     %d\n", res.Dropped)
@@ -106,7 +108,7 @@ func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 	fmt.Fprintln(b, Summary(cfg, res))
 	fmt.Fprintf(b, "Waited %s for the collector's answer.\n", res.Waited.Round(time.Microsecond))
 	switch {
-	case res.OK():
+	case res.OK(), noneSampled(cfg, res):
 		return ExitDelivered
 	case res.Dropped > 0 && len(res.Errs) == 0:
 		fmt.Fprintln(b, "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE.")
@@ -121,6 +123,9 @@ func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 // Summary is the one line that says how many spans were delivered, where,
 // over which protocol, and if not all, why.
 func Summary(cfg config.Config, res delivery.Result) string {
+	if noneSampled(cfg, res) {
+		return notSampledSummary(cfg, res)
+	}
 	where := cfg.Target()
 	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Created, where, cfg.Protocol)
 	if cause := res.Cause(where); cause != "" {
