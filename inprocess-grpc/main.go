@@ -30,8 +30,8 @@ import (
 
 func main() {
 	cfg := config.Load(config.GRPC) // flags and environment; bad input exits 2
-	if cfg.Traces == 1 { // so that the picture can show a trace the sampler did not keep
-		cfg.Sampler = waterfall.KeepUnsampled(cfg.Sampler)
+	if cfg.Traces == 1 {
+		cfg.Sampler = waterfall.KeepUnsampled(cfg.Sampler) // for the picture of a trace not sampled
 	}
 
 	// Count what the SDK delivers and drops; this must come before the

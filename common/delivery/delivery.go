@@ -153,14 +153,15 @@ func (w *Watcher) Cutoff(at time.Time) {
 // Result is what the SDK counted, and the errors it reported.
 type Result struct {
 	Created   int64 // spans started and sampled
-	// Made and RootsSampled count what a sampler decided (see sampling.go).
-	Made, RootsSampled int64
 	Delivered int64 // spans the collector accepted
 	Failed    int64 // spans whose export failed or that the collector rejected
 	Dropped   int64 // spans the batch processor dropped because its queue was full
 	Errs      []error
 	Timeout   time.Duration // how long Flush was allowed to wait
 	Waited    time.Duration // how long Flush waited
+
+	// Made and RootsSampled count what a sampler decided (see sampling.go).
+	Made, RootsSampled int64
 }
 
 // Lost is the number of spans that did not reach the collector: failed,

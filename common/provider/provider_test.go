@@ -108,7 +108,7 @@ func TestNeeded(t *testing.T) {
 		{config.GRPC, []string{"-ca", ca.CAFile}, "", true},
 		{config.HTTP, []string{"-tls"}, "", true},
 		{config.GRPC, nil, "x-team=blue", true},
-		{config.GRPC, nil, "Authentication=t", false}, // that is the token
+		{config.GRPC, nil, "Authentication=t", false},       // that is the token
 		{config.GRPC, []string{"-sample", "0.5"}, "", true}, // gf's Init samples every trace
 		{config.HTTP, []string{"-sample", "1"}, "", true},
 	}
