@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/jaegertest"
 )
 
 // Sampling checks head sampling on the binary bin: a run the sampler did
@@ -186,3 +188,61 @@ func samplerBadInput(t *testing.T, p config.Protocol, bin string) {
 		t.Errorf("bad input still sent %d export requests", n)
 	}
 }
+
+// TailSampling runs the binary bin against the real Jaeger with
+// scripts/jaeger/tail-sampling.yaml, keeping JAEGER_TAIL_PERCENT=25 of the
+// traces that have no error: 200 traces of the missing user (-users 1, an
+// error in every trace) and 1,000 of the found one (-users 100, none). Read
+// back through Jaeger's search API, every error trace is stored, whole, and
+// the share of the others kept is within 4 standard deviations of 25%.
+func TailSampling(t *testing.T, p config.Protocol, bin string) {
+	const percent, errorTraces, plainTraces = 25, 200, 1000
+	j := jaegertest.StartWith(t, jaegertest.Options{Config: "scripts/jaeger/tail-sampling.yaml", Env: []string{"JAEGER_TAIL_PERCENT=" + strconv.Itoa(percent)}})
+	endpoint := j.GRPCAddr
+	if p == config.HTTP {
+		endpoint = j.HTTPAddr
+	}
+	// The plain traces first: once the last error trace is stored, the
+	// processor has decided on every trace that came before it.
+	for _, run := range []struct {
+		service, users string
+		traces         int
+	}{{"tail-plain", "100", plainTraces}, {"tail-errors", "1", errorTraces}} {
+		r := Run(t, bin, nil, "-endpoint", endpoint, "-service", run.service, "-users", run.users, "-traces", strconv.Itoa(run.traces))
+		if want := fmt.Sprintf("%d of %d spans delivered", 5*run.traces, 5*run.traces); r.Code != 0 || !strings.Contains(r.Stdout, want) {
+			t.Fatalf("-users %s: exit code %d, want 0 and %q; output:\n%s", run.users, r.Code, want, r.Output())
+		}
+	}
+	const limit = 10 * plainTraces // more than were sent: the API's answer is never cut short
+	var errs []jaegertest.Trace
+	for deadline := time.Now().Add(30 * time.Second); len(errs) < errorTraces && time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		errs = j.Search(t, "tail-errors", limit)
+	}
+	if len(errs) != errorTraces {
+		t.Fatalf("Jaeger stored %d of the %d traces with an error", len(errs), errorTraces)
+	}
+	for _, tr := range errs {
+		if got := Tree(tr.Spans); got != missingUserTree {
+			t.Fatalf("an error trace as Jaeger stored it:\n%s\nwant:\n%s", got, missingUserTree)
+		}
+	}
+	plain := j.Search(t, "tail-plain", limit)
+	for _, tr := range plain {
+		if len(tr.Spans) != 5 {
+			t.Fatalf("a kept trace has %d spans, want 5:\n%s", len(tr.Spans), Tree(tr.Spans))
+		}
+	}
+	t.Logf("tail sampling kept %d of %d error traces and %d of %d others (%.1f%%; JAEGER_TAIL_PERCENT=%d)",
+		len(errs), errorTraces, len(plain), plainTraces, 100*float64(len(plain))/plainTraces, percent)
+	if lo, hi := BinomialBounds(plainTraces, percent/100.0); len(plain) < lo || len(plain) > hi {
+		t.Errorf("Jaeger kept %d of %d traces without an error at %d%%; 4 standard deviations allow %d to %d", len(plain), plainTraces, percent, lo, hi)
+	}
+}
+
+// missingUserTree is the trace of a run with -users 1, as Tree renders it.
+const missingUserTree = `main
+  GetUser user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
+    GetInfo baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
+    GetDetail baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
+    GetScores baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
+`
