@@ -21,7 +21,17 @@ import (
 type Variant struct {
 	Key      string // "grpc" or "http", as in the JSON
 	Protocol config.Protocol
-	Bin      string // path of the built binary
+	Bin      string   // path of the built binary
+	Label    string   // the column's head; "" for the protocol's name
+	Args     []string // flags of its own, after the scenario's
+}
+
+// Name is the variant's column head.
+func (v Variant) Name() string {
+	if v.Label != "" {
+		return v.Label
+	}
+	return v.Protocol.String()
 }
 
 // Scenario is the work each variant does in one run: the same flags for
@@ -32,6 +42,9 @@ type Scenario struct {
 	Short  string   // name in the chart, such as "20,000 traces"
 	Traces int      // traces per run
 	Args   []string // flags beside -endpoint
+	// Variants, when set, replace the programs as built: the same program
+	// with different flags.
+	Variants []Variant
 }
 
 // Sample is what one run of one variant measured.
@@ -146,7 +159,8 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 	// Only PATH and HOME: no OTEL_* variable of the caller's changes the work.
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	var stdout, stderr bytes.Buffer
-	m, runErr := Launch(v.Bin, append([]string{"-endpoint", relay.Addr}, s.Args...), env, &stdout, &stderr, runTimeout)
+	args := append(append([]string{"-endpoint", relay.Addr}, s.Args...), v.Args...)
+	m, runErr := Launch(v.Bin, args, env, &stdout, &stderr, runTimeout)
 	relayErr := relay.Close(5 * time.Second)
 	spans, requests, raw := end()
 	if runErr != nil {
