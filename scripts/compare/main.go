@@ -226,7 +226,7 @@ func Scenarios(o Options, variants []Variant) ([]Scenario, []string) {
 func Sampling(load Scenario, v Variant, ratio float64) Scenario {
 	r := strconv.FormatFloat(ratio, 'f', -1, 64)
 	s := load
-	s.Key, s.Short = "sampling", "-sample "+r
+	s.Key, s.Short = "sampling", "head sampling"
 	s.Title = fmt.Sprintf("Head sampling: %s over %s, every trace (-sample 1) against -sample %s, one new process per run",
 		strings.Join(load.Args[:4], " "), v.Protocol, r)
 	all, some := v, v
@@ -244,7 +244,7 @@ func measure(rows []Row, runs int, collector Collector, progress func(string, ..
 	for i := 1; i <= runs; i++ {
 		for k := range rows {
 			row := &rows[k]
-			name := fmt.Sprintf("run %d of %d: %s, %s", i, runs, row.Scenario.Short, row.Variant.Protocol)
+			name := fmt.Sprintf("run %d of %d: %s, %s", i, runs, row.Scenario.Short, row.Variant.Name())
 			progress("%s ...", name)
 			smp, err := Run(row.Variant, row.Scenario, collector)
 			if smp.SpansSent > 0 {
