@@ -18,3 +18,10 @@ func TestSample(t *testing.T) {
 func TestJaeger(t *testing.T) {
 	sampletest.Jaeger(t, config.GRPC, sampletest.Build(t, "."))
 }
+
+// TestTailSampling runs the binary against the real Jaeger with the
+// OpenTelemetry Collector's tail_sampling processor and checks which
+// traces it kept (see scripts/jaeger/tail-sampling.yaml).
+func TestTailSampling(t *testing.T) {
+	sampletest.TailSampling(t, config.GRPC, sampletest.Build(t, "."))
+}

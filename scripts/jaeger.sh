@@ -5,8 +5,14 @@
 # Usage: scripts/jaeger.sh <command> [args]
 #
 # Commands:
-#   start         Build Jaeger if needed, start it in the background and wait
+#   start [--config FILE]
+#                 Build Jaeger if needed, start it in the background and wait
 #                 until its health check answers. Already running: says so.
+#                 --config FILE runs it with another configuration, such as
+#                 scripts/jaeger/tail-sampling.yaml (tail sampling), with the
+#                 same port variables, health wait and state directory
+#                 (default: scripts/jaeger/config.yaml). stop, status and logs
+#                 work the same whichever configuration runs.
 #   stop          Stop the Jaeger this script started (pid file only).
 #   status        Show whether it runs, its pid, ports and files.
 #   logs [-n N|--all|-f]
@@ -35,6 +41,10 @@
 #   JAEGER_STATE_DIR        pid file, log, ports, binary cache  (<repo>/.state/jaeger)
 #   JAEGER_BIN_DIR          binary cache only                    ($JAEGER_STATE_DIR/bin)
 #   GO                      go command                           (go, else /usr/local/go/bin/go)
+#   JAEGER_TAIL_PERCENT     tail-sampling.yaml: percent of the traces
+#                           with no error and not slow that it keeps (10)
+#   JAEGER_TAIL_SLOW_MS     tail-sampling.yaml: a trace longer than this
+#                           is kept                              (500)
 #
 # Every listener binds 127.0.0.1 only (see scripts/jaeger/config.yaml).
 # The binary is built from scripts/jaeger/go.mod (GOWORK=off, -mod=readonly)
@@ -310,7 +320,18 @@ load_saved_ports() {
 # --- commands -------------------------------------------------------------
 
 cmd_start() {
-  (($# == 0)) || usage_error "start takes no arguments"
+  while (($#)); do
+    case $1 in
+      --config)
+        (($# >= 2)) || usage_error "start --config needs a file"
+        [[ -f $2 && -r $2 ]] || usage_error "start --config $2: no such readable file"
+        config=$(cd -P -- "$(dirname -- "$2")" && pwd)/$(basename -- "$2")
+        shift
+        ;;
+      *) usage_error "unknown start argument: $1" ;;
+    esac
+    shift
+  done
   command -v curl >/dev/null 2>&1 || die "curl is needed to check Jaeger's health"
   local timeout=${JAEGER_START_TIMEOUT:-60}
   is_uint "$timeout" || usage_error "JAEGER_START_TIMEOUT=$timeout is not a number of seconds"

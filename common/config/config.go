@@ -71,6 +71,8 @@ type Config struct {
 	Timeout time.Duration // the longest the program waits for the collector at the end
 	JSON    bool          // print the result as one JSON line instead of the report
 
+	Sampling // the head sampler, from -sample or OTEL_TRACES_SAMPLER (see sampler.go)
+
 	// High-volume mode (see package load): Traces runs of the tree, each its
 	// own trace, from Concurrency goroutines. Pace keeps the batch span
 	// processor from dropping spans; Batch is that processor's configuration.
@@ -177,6 +179,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		workers  = fs.String("concurrency", "1", "")
 		pace     = fs.Bool("pace", true, "")
 		asJSON   = fs.Bool("json", false, "")
+		sample   = fs.String("sample", "", "")
 	)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
@@ -215,13 +218,11 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		warnings = append(warnings, w)
 	}
 
-	// gf's Init passes sdktrace.WithSampler(AlwaysSample()), which the SDK
-	// applies over the sampler these variables name.
-	for _, key := range []string{"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"} {
-		if _, ok := lookup(getenv, key); ok {
-			warnings = append(warnings, key+" is set but ignored: gf's Init samples every trace")
-		}
+	var samplerWarnings []string
+	if cfg.Sampling, samplerWarnings, err = resolveSampler(*sample, set["sample"], getenv); err != nil {
+		return Config{}, nil, err
 	}
+	warnings = append(warnings, samplerWarnings...)
 	otelWarnings, err := checkOTelEnv(p, getenv)
 	if err != nil {
 		return Config{}, nil, err
@@ -501,6 +502,11 @@ OTEL_EXPORTER_OTLP_X.
   -timeout                                         5s     (the longest to wait for the collector at the end)
   -json                                            off    (print the result as one JSON line, the last on stdout,
                                                           instead of the report)
+  -sample    OTEL_TRACES_SAMPLER                   (none: every trace, as gf's Init)
+             OTEL_TRACES_SAMPLER_ARG               (the ratio of the *traceidratio samplers; 1 when unset)
+             -sample R keeps the share R (0 to 1) of new traces: parentbased_traceidratio with
+             the ratio R. The variable takes always_on, always_off, traceidratio,
+             parentbased_always_on, parentbased_always_off or parentbased_traceidratio.
 
 High volume: with -traces above 1 the program prints a summary instead of
 the users and the picture.
@@ -525,12 +531,12 @@ Exit codes: 0 every span reached the collector, 1 not every span did, 2 bad inpu
 
 // whichInit tells the user which code exports, and why (see package provider).
 var whichInit = map[Protocol]string{
-	GRPC: `gf's otlpgrpc.Init exports in plaintext. With TLS or OTEL_EXPORTER_OTLP_HEADERS,
-package provider builds the same exporter with them: gf's Init always dials
-without TLS and sends only the token.
+	GRPC: `gf's otlpgrpc.Init exports in plaintext. With TLS, OTEL_EXPORTER_OTLP_HEADERS or a
+sampler, package provider builds the same pipeline with them: gf's Init always dials
+without TLS, sends only the token and samples every trace.
 `,
-	HTTP: `gf's otlphttp.Init exports in plaintext. With TLS, a token or
-OTEL_EXPORTER_OTLP_HEADERS, package provider builds the same exporter with
-them: gf's Init always uses plain HTTP and sends no headers.
+	HTTP: `gf's otlphttp.Init exports in plaintext. With TLS, a token,
+OTEL_EXPORTER_OTLP_HEADERS or a sampler, package provider builds the same pipeline
+with them: gf's Init always uses plain HTTP, sends no headers and samples every trace.
 `,
 }

@@ -168,6 +168,9 @@ type Result struct {
 	Errs      []error
 	Timeout   time.Duration // how long Flush was allowed to wait
 	Waited    time.Duration // how long Flush waited
+
+	// Made and RootsSampled count what a sampler decided (see sampling.go).
+	Made, RootsSampled int64
 }
 
 // Lost is the number of spans that did not reach the collector: failed,
@@ -200,6 +203,7 @@ func (w *Watcher) Result() Result {
 					if v, _ := dp.Attributes.Value("otel.span.sampling_result"); v.AsString() == "RECORD_AND_SAMPLE" {
 						r.Created += dp.Value
 					}
+					r.countSampling(dp)
 				case m.Name == metricProcessed && failed:
 					r.Dropped += dp.Value
 				case m.Name == metricExported && failed:

@@ -69,7 +69,7 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 	// The first trace alone tells how many spans a trace makes, so that
 	// the pacer knows how much room each one needs.
 	trace()
-	st.SpansPerTrace = int(watch.Result().Created)
+	st.SpansPerTrace = int(watch.Result().Made) // sampled or not
 	made := atomic.Int64{}
 	made.Store(1)
 

@@ -2,9 +2,10 @@
 // not enough. It builds what otlpgrpc.Init and otlphttp.Init build (the
 // exporter with gzip, the resource, a batch span processor, the
 // propagators) in plain OpenTelemetry SDK calls, and adds what they cannot
-// do: TLS (they always dial in plaintext) and any header, such as
+// do: TLS (they always dial in plaintext), any header, such as
 // "authorization: Bearer …" (gRPC's Init sends only Authentication, HTTP's
-// none). Copy this file into your service and drop what you do not need.
+// none), and a sampler (they sample every trace). Copy this file into your
+// service and drop what you do not need.
 package provider
 
 import (
@@ -29,10 +30,10 @@ import (
 
 // Needed tells whether cfg asks for more than gf's Init can do.
 func Needed(cfg config.Config) bool {
-	return cfg.TLS != nil || len(cfg.Headers) > 0 || (cfg.Protocol == config.HTTP && cfg.Token != "")
+	return cfg.TLS != nil || len(cfg.Headers) > 0 || (cfg.Protocol == config.HTTP && cfg.Token != "") || cfg.Sampler != nil
 }
 
-// GRPC is otlpgrpc.Init(cfg.Service, cfg.Endpoint, cfg.Token) with TLS and more headers.
+// GRPC is otlpgrpc.Init(cfg.Service, cfg.Endpoint, cfg.Token) with TLS, more headers and a sampler.
 func GRPC(cfg config.Config) (shutdown func(context.Context), err error) {
 	security := otlptracegrpc.WithInsecure()
 	if cfg.TLS != nil {
@@ -48,7 +49,7 @@ func GRPC(cfg config.Config) (shutdown func(context.Context), err error) {
 	return start(cfg, exporter, propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 }
 
-// HTTP is otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path) with TLS and headers.
+// HTTP is otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path) with TLS, headers and a sampler.
 func HTTP(cfg config.Config) (shutdown func(), err error) {
 	exporter, err := otlptracehttp.New(context.Background(),
 		otlptracehttp.WithEndpointURL(cfg.Target()), // its scheme says TLS or not, whatever OTEL_* says
@@ -95,8 +96,15 @@ func start(cfg config.Config, exporter sdktrace.SpanExporter, propagator propaga
 	if err != nil {
 		return nil, err
 	}
+	sampler := sdktrace.AlwaysSample() // as gf's Init: every trace
+	if cfg.Sampler != nil {
+		// A sampler of your own is one line, such as 1 new trace in 10,
+		// and a caller's decision followed (see docs/sampling.md):
+		// sampler = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))
+		sampler = cfg.Sampler
+	}
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSampler(sampler),
 		sdktrace.WithResource(res),
 		sdktrace.WithBatcher(exporter)) // the queue and batch sizes come from OTEL_BSP_*
 	otel.SetTracerProvider(tp)

@@ -108,7 +108,9 @@ func TestNeeded(t *testing.T) {
 		{config.GRPC, []string{"-ca", ca.CAFile}, "", true},
 		{config.HTTP, []string{"-tls"}, "", true},
 		{config.GRPC, nil, "x-team=blue", true},
-		{config.GRPC, nil, "Authentication=t", false}, // that is the token
+		{config.GRPC, nil, "Authentication=t", false},       // that is the token
+		{config.GRPC, []string{"-sample", "0.5"}, "", true}, // gf's Init samples every trace
+		{config.HTTP, []string{"-sample", "1"}, "", true},
 	}
 	for _, c := range cases {
 		cfg, _, err := config.Parse(c.p, append([]string{"-endpoint", "127.0.0.1:4317"}, c.args...), func(k string) string {

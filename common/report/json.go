@@ -19,7 +19,9 @@ type Result struct {
 	Protocol    string  `json:"protocol"`           // OTLP/gRPC or OTLP/HTTP
 	Target      string  `json:"target"`             // where the spans went, as the report names it
 	TraceID     string  `json:"trace_id,omitempty"` // the trace of a run without -traces
-	SpansMade   int64   `json:"spans_made"`         // spans started and sampled
+	Sampler     string  `json:"sampler,omitempty"`  // the head sampler's setting; "" for gf's: every trace
+	SpansMade   int64   `json:"spans_made"`         // spans started, whatever the sampler decided
+	Recorded    int64   `json:"spans_recorded"`     // of those, the spans the sampler kept: the ones to deliver
 	Delivered   int64   `json:"delivered"`          // spans the collector accepted
 	Dropped     int64   `json:"dropped"`            // spans the batch processor dropped, its queue full
 	Failed      int64   `json:"failed"`             // spans whose export failed or that the collector rejected
@@ -35,6 +37,7 @@ type Result struct {
 // Volume is what a -traces run did (see package load).
 type Volume struct {
 	Traces         int      `json:"traces"`           // traces made
+	TracesSampled  int64    `json:"traces_sampled"`   // of those, the traces the sampler kept
 	TracesAsked    int      `json:"traces_asked"`     // -traces
 	SpansPerTrace  int      `json:"spans_per_trace"`  // as the SDK counted the first trace
 	Concurrency    int      `json:"concurrency"`      // goroutines making traces
@@ -54,7 +57,7 @@ func (r *Run) result(res delivery.Result, code int) Result {
 	cfg := r.cfg
 	out := Result{
 		Program: cfg.Protocol.Program(), Protocol: cfg.Protocol.String(), Target: cfg.Target(),
-		SpansMade: res.Created, Delivered: res.Delivered, Dropped: res.Dropped, Failed: res.Failed,
+		Sampler: cfg.SamplerSetting, SpansMade: res.Made, Recorded: res.Created, Delivered: res.Delivered, Dropped: res.Dropped, Failed: res.Failed,
 		Unconfirmed: res.Created - res.Delivered - res.Failed - res.Dropped,
 		Cause:       res.Cause(cfg.Target()), Summary: Summary(cfg, res), Hint: Hint(cfg, res),
 		WaitedMS: ms(res.Waited.Seconds()), ExitCode: code,
@@ -66,7 +69,7 @@ func (r *Run) result(res delivery.Result, code int) Result {
 	}
 	if st := r.stats; st != nil {
 		v := &Volume{
-			Traces: st.Traces, TracesAsked: cfg.Traces, SpansPerTrace: st.SpansPerTrace, Concurrency: cfg.Concurrency,
+			Traces: st.Traces, TracesSampled: res.RootsSampled, TracesAsked: cfg.Traces, SpansPerTrace: st.SpansPerTrace, Concurrency: cfg.Concurrency,
 			ElapsedMS: ms(st.Elapsed.Seconds()), QueueSize: cfg.Batch.QueueSize, BatchSize: cfg.Batch.BatchSize,
 			Paced: cfg.Pace, Flushes: st.Flushes, Set: append(append([]string{}, cfg.Batch.Set...), st.Set...),
 		}

@@ -38,6 +38,7 @@ const (
 func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery.Result) int {
 	var b strings.Builder
 	fmt.Fprintln(&b)
+	markNotSampled(&b, cfg, res)
 	waterfall.Draw(&b, rec.Spans())
 	root := rec.Root()
 	id := root.TraceID()
@@ -53,7 +54,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 		fmt.Fprintln(&b, "No baggage header: the propagator that gf's Init installed does not carry baggage to other services.")
 	}
 	code := outcome(&b, cfg, res)
-	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() {
+	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Created > 0 {
 		fmt.Fprintf(&b, "View it in Jaeger: %s%s (the UI of Jaeger's Docker image; the Jaeger of scripts/jaeger.sh has no UI: %s%s)\n", JaegerUI, id, JaegerAPI, id)
 	}
 	io.WriteString(w, redact(b.String(), cfg.Token))
@@ -70,6 +71,7 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	var b strings.Builder
 	secs := st.Elapsed.Seconds()
 	fmt.Fprintf(&b, "Traces:            %d of %d (%d spans each, from %d goroutines)\n", st.Traces, cfg.Traces, st.SpansPerTrace, cfg.Concurrency)
+	writeSampling(&b, cfg, st, res)
 	fmt.Fprintf(&b, "Spans created:     %d\n", res.Created)
 	fmt.Fprintf(&b, "Spans delivered:   %d\n", res.Delivered)
 	fmt.Fprintf(&b, "Spans dropped:     %d\n", res.Dropped)
@@ -113,7 +115,7 @@ func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 	if h := Hint(cfg, res); h != "" {
 		fmt.Fprintln(b, h)
 	}
-	if res.OK() {
+	if res.OK() || noneSampled(cfg, res) {
 		return exitcode.Delivered
 	}
 	return exitcode.NotDelivered
@@ -122,7 +124,7 @@ func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 // Hint is the advice that follows a failed run's summary, or "".
 func Hint(cfg config.Config, res delivery.Result) string {
 	switch {
-	case res.OK():
+	case res.OK(), noneSampled(cfg, res):
 		return ""
 	case res.Dropped > 0 && len(res.Errs) == 0:
 		return "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE."
@@ -137,6 +139,9 @@ func Hint(cfg config.Config, res delivery.Result) string {
 // Summary is the one line that says how many spans were delivered, where,
 // over which protocol, and if not all, why.
 func Summary(cfg config.Config, res delivery.Result) string {
+	if noneSampled(cfg, res) {
+		return notSampledSummary(cfg, res)
+	}
 	where := cfg.Target()
 	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Created, where, cfg.Protocol)
 	if cause := res.Cause(where); cause != "" {

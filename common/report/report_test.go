@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
 	"example.com/gftrace/common/exitcode"
@@ -139,5 +141,27 @@ func TestAdvice(t *testing.T) {
 				t.Errorf("%s: output says %q: %v\n%s", c.name, advice, got, out.String())
 			}
 		}
+	}
+}
+
+// A sampled -traces run says how many traces the sampler kept against the
+// share its setting expects, and how many spans it recorded of those made.
+func TestPrintVolumeSampled(t *testing.T) {
+	cfg := config.Config{Protocol: config.GRPC, Endpoint: "127.0.0.1:4317", Traces: 2000, Concurrency: 1, Pace: true,
+		Sampling: config.Sampling{Sampler: sdktrace.TraceIDRatioBased(0.25), SamplerSetting: "-sample 0.25", SampleRatio: 0.25}}
+	st := load.Stats{Traces: 2000, SpansPerTrace: 9, Elapsed: time.Second}
+	var out strings.Builder
+	code := PrintVolume(&out, cfg, st, delivery.Result{Made: 18000, Created: 4518, RootsSampled: 502, Delivered: 4518})
+	for _, want := range []string{
+		"Traces sampled:    502 of 2000 (25.1%; -sample 0.25 expects 25%)\n",
+		"Spans recorded:    4518 of 18000 made",
+		"4518 of 4518 spans delivered to 127.0.0.1:4317 over OTLP/gRPC.\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the summary does not say %q:\n%s", want, out.String())
+		}
+	}
+	if code != exitcode.Delivered {
+		t.Errorf("exit code %d, want %d", code, exitcode.Delivered)
 	}
 }

@@ -29,6 +29,11 @@ type Run struct {
 // code (see package exitcode).
 func Main(cfg config.Config, run func(config.Config, *Run) error) int {
 	watch, set := Setup(cfg)
+	if cfg.Traces <= 1 {
+		// The picture shows a trace the sampler dropped too; nothing more
+		// is sent (see waterfall.KeepUnsampled).
+		cfg.Sampler = waterfall.KeepUnsampled(cfg.Sampler)
+	}
 	r := &Run{cfg: cfg, watch: watch, set: set}
 	if err := run(cfg, r); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: tracing did not start: %s\n", cfg.Protocol.Program(), redact(err.Error(), cfg.Token))

@@ -7,10 +7,13 @@ package jaegertest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -36,6 +39,21 @@ type Jaeger struct {
 // tests never skip.
 func Start(t testing.TB) *Jaeger {
 	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// Options change how StartWith starts Jaeger.
+type Options struct {
+	// Config is the configuration file, relative to the repository's root,
+	// such as scripts/jaeger/tail-sampling.yaml; "" for scripts/jaeger.sh's
+	// default.
+	Config string
+	Env    []string // more environment for Jaeger, such as JAEGER_TAIL_PERCENT=25
+}
+
+// StartWith is Start with another configuration.
+func StartWith(t testing.TB, o Options) *Jaeger {
+	t.Helper()
 	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +65,7 @@ func Start(t testing.TB) *Jaeger {
 		QueryURL: "http://127.0.0.1:" + ports[2],
 		script:   filepath.Join(root, "scripts", "jaeger.sh"),
 	}
-	j.env = append(os.Environ(),
+	j.env = append(append(os.Environ(), o.Env...),
 		"JAEGER_STATE_DIR="+t.TempDir(),
 		"JAEGER_BIN_DIR="+filepath.Join(root, ".state", "jaeger", "bin"),
 		"JAEGER_OTLP_GRPC_PORT="+ports[0],
@@ -56,7 +74,11 @@ func Start(t testing.TB) *Jaeger {
 		"JAEGER_QUERY_GRPC_PORT="+ports[3],
 		"JAEGER_HEALTH_PORT="+ports[4],
 	)
-	if out, err := j.run("start"); err != nil {
+	start := []string{"start"}
+	if o.Config != "" {
+		start = append(start, "--config", filepath.Join(root, o.Config))
+	}
+	if out, err := j.run(start...); err != nil {
 		t.Fatalf("scripts/jaeger.sh start: %v\n%s", err, out)
 	}
 	t.Cleanup(func() {
@@ -67,8 +89,8 @@ func Start(t testing.TB) *Jaeger {
 	return j
 }
 
-func (j *Jaeger) run(command string) ([]byte, error) {
-	cmd := exec.Command(j.script, command)
+func (j *Jaeger) run(args ...string) ([]byte, error) {
+	cmd := exec.Command(j.script, args...)
 	cmd.Env = j.env
 	return cmd.CombinedOutput()
 }
@@ -140,21 +162,44 @@ func (t tag) value() any {
 }
 
 func (j *Jaeger) trace(traceID string) (Trace, error) {
-	resp, err := http.Get(j.QueryURL + "/api/traces/" + traceID)
+	traces, err := j.get("/api/traces/" + traceID)
+	tr := Trace{ErrorTags: map[string]bool{}}
+	for _, t := range traces {
+		tr.Spans = append(tr.Spans, t.Spans...)
+		tr.Warnings = append(tr.Warnings, t.Warnings...)
+		maps.Copy(tr.ErrorTags, t.ErrorTags)
+	}
+	return tr, err
+}
+
+// Search returns the traces of service that Jaeger stored, at most limit,
+// from its search API.
+func (j *Jaeger) Search(t testing.TB, service string, limit int) []Trace {
+	t.Helper()
+	traces, err := j.get("/api/traces?" + url.Values{"service": {service}, "limit": {strconv.Itoa(limit)}}.Encode())
 	if err != nil {
-		return Trace{}, err
+		t.Fatal(err)
+	}
+	return traces
+}
+
+// get asks the query API for path and returns each trace of the answer.
+func (j *Jaeger) get(path string) ([]Trace, error) {
+	resp, err := http.Get(j.QueryURL + path)
+	if err != nil {
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return Trace{}, fmt.Errorf("GET /api/traces/%s: %s", traceID, resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
 	}
 	var a apiAnswer
 	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
-		return Trace{}, err
+		return nil, err
 	}
-	tr := Trace{ErrorTags: map[string]bool{}}
+	var traces []Trace
 	for _, d := range a.Data {
-		tr.Warnings = append(tr.Warnings, d.Warnings...)
+		tr := Trace{ErrorTags: map[string]bool{}, Warnings: d.Warnings}
 		for _, s := range d.Spans {
 			span := receiver.Span{
 				TraceID:    s.TraceID,
@@ -191,6 +236,7 @@ func (j *Jaeger) trace(traceID string) (Trace, error) {
 			}
 			tr.Spans = append(tr.Spans, span)
 		}
+		traces = append(traces, tr)
 	}
-	return tr, nil
+	return traces, nil
 }

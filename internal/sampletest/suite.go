@@ -56,7 +56,7 @@ func FreeAddr(t testing.TB) string { return localnet.FreeAddr(t) }
 func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("delivers the exact tree", func(t *testing.T) { delivers(t, p, bin) })
 	t.Run("settings: flag over environment over default", func(t *testing.T) { settings(t, p, bin) })
-	t.Run("sampler variables are ignored", func(t *testing.T) { samplerIgnored(t, p, bin) })
+	t.Run("sampling", func(t *testing.T) { Sampling(t, p, bin) })
 	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin); moreBadInput(t, p, bin) })
 	t.Run("faults", func(t *testing.T) { faults(t, p, bin) })
@@ -67,7 +67,8 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 		for _, want := range []string{"-endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "-token", "TRACE_TOKEN",
 			"-tls", "-ca", "-cert", "-key", "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_CERTIFICATE",
 			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_HEADERS", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint(),
-			"-traces", "-concurrency", "-pace", "OTEL_BSP_MAX_QUEUE_SIZE"} {
+			"-traces", "-concurrency", "-pace", "OTEL_BSP_MAX_QUEUE_SIZE",
+			"-sample", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "parentbased_traceidratio"} {
 			if !strings.Contains(r.Stdout, want) {
 				t.Errorf("-h does not mention %q:\n%s", want, r.Stdout)
 			}
@@ -205,27 +206,6 @@ func settings(t *testing.T, p config.Protocol, bin string) {
 				t.Errorf("path %q, want %q", reqs[0].Path, c.wantPath)
 			}
 		})
-	}
-}
-
-// samplerIgnored runs with the environment asking the SDK to sample
-// nothing: gf's Init sets its own sampler, so every span still arrives, and
-// the program says the variables are ignored.
-func samplerIgnored(t *testing.T, p config.Protocol, bin string) {
-	rec := NewReceiver(p)
-	defer rec.Close()
-	env := []string{"OTEL_TRACES_SAMPLER=traceidratio", "OTEL_TRACES_SAMPLER_ARG=0"}
-	r := Run(t, bin, env, "-endpoint", rec.Addr)
-	if r.Code != 0 {
-		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
-	}
-	if got := Tree(rec.Spans()); got != DefaultTree {
-		t.Errorf("received tree:\n%s\nwant:\n%s", got, DefaultTree)
-	}
-	for _, key := range []string{"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"} {
-		if want := key + " is set but ignored: gf's Init samples every trace"; !strings.Contains(r.Stderr, want) {
-			t.Errorf("stderr does not say %q:\n%s", want, r.Stderr)
-		}
 	}
 }
 

@@ -66,7 +66,7 @@ func everySpan(t *testing.T, p config.Protocol, bin string) {
 		t.Fatalf("no volume figures in the result: %+v", res)
 	}
 	for name, c := range map[string][2]int64{
-		"traces": {int64(v.Traces), traces}, "spans made": {res.SpansMade, 9 * traces}, "delivered": {res.Delivered, 9 * traces},
+		"traces": {int64(v.Traces), traces}, "spans recorded": {res.Recorded, 9 * traces}, "delivered": {res.Delivered, 9 * traces},
 		"dropped": {res.Dropped, 0}, "failed": {res.Failed, 0},
 	} {
 		if c[0] != c[1] {

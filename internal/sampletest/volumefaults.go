@@ -96,7 +96,7 @@ func readCounts(t *testing.T, r Result) counts {
 		t.Fatalf("no volume figures in the result:\n%s", r.Stdout)
 	}
 	return counts{
-		traces: res.Volume.Traces, created: int(res.SpansMade), delivered: int(res.Delivered),
+		traces: res.Volume.Traces, created: int(res.Recorded), delivered: int(res.Delivered),
 		failed: int(res.Failed), dropped: int(res.Dropped), unconfirmed: int(res.Unconfirmed),
 		stopped: res.Volume.Stopped, interrupted: res.Volume.Interrupted,
 	}

@@ -43,6 +43,7 @@ var Figures = []Figure{
 	{"spans_per_second", "spans/s, end to end", Rate, func(s Sample) (float64, bool) {
 		return known(float64(s.SpansDelivered) / s.Wall.Seconds())
 	}},
+	{"wire_bytes", "wire bytes, both ways", Count, func(s Sample) (float64, bool) { return known(float64(s.UpBytes + s.DownBytes)) }},
 	{"wire_bytes_per_span", "wire bytes/span, both ways", BytesPerSpan, func(s Sample) (float64, bool) { return perSpan(s.UpBytes+s.DownBytes, s) }},
 	{"wire_up_bytes_per_span", "  up: exporter → collector", BytesPerSpan, func(s Sample) (float64, bool) { return perSpan(s.UpBytes, s) }},
 	{"wire_down_bytes_per_span", "  down: collector → exporter", BytesPerSpan, func(s Sample) (float64, bool) { return perSpan(s.DownBytes, s) }},

@@ -35,6 +35,8 @@ Options:
   --runs N          runs of each program in each scenario (default 5)
   --traces N        traces in the load run; 0 skips the load run (default 20000)
   --concurrency C   goroutines making traces in the load run (default 4)
+  --sample R        also run the load run over OTLP/gRPC at -sample 1 and at -sample R
+                    (a ratio between 0 and 1), side by side; 0 does not (default 0)
   --format F        table, md or json (default table)
   --collector C     receiver: the in-process OTLP receiver of common/receiver (default)
                     jaeger: the Jaeger of scripts/jaeger.sh, on 127.0.0.1:4317 and :4318
@@ -50,6 +52,7 @@ Exit codes: 0 every run delivered every span; 1 a run lost spans or failed; 2 ba
 // Options are the command line's settings.
 type Options struct {
 	Runs, Traces, Concurrency int
+	Sample                    float64
 	Format, Collector, Plot   string
 	Repo                      string
 
@@ -65,6 +68,7 @@ func ParseOptions(args []string) (Options, error) {
 	fs.IntVar(&o.Runs, "runs", 5, "")
 	fs.IntVar(&o.Traces, "traces", 20000, "")
 	fs.IntVar(&o.Concurrency, "concurrency", 4, "")
+	fs.Float64Var(&o.Sample, "sample", 0, "")
 	fs.StringVar(&o.Format, "format", "table", "")
 	fs.StringVar(&o.Collector, "collector", "receiver", "")
 	fs.StringVar(&o.Plot, "plot", "", "")
@@ -81,6 +85,8 @@ func ParseOptions(args []string) (Options, error) {
 		return o, fmt.Errorf("invalid --traces %d: want 0 (no load run) or more", o.Traces)
 	case o.Concurrency < 1:
 		return o, fmt.Errorf("invalid --concurrency %d: want 1 or more", o.Concurrency)
+	case !(o.Sample >= 0 && o.Sample < 1):
+		return o, fmt.Errorf("invalid --sample %v: want a ratio from 0 (no sampling run) to below 1", o.Sample)
 	case o.Format != "table" && o.Format != "md" && o.Format != "json":
 		return o, fmt.Errorf("invalid --format %q: want table, md or json", o.Format)
 	case o.Collector != "receiver" && o.Collector != "jaeger":
@@ -151,7 +157,11 @@ func Compare(o Options, stdout, stderr io.Writer) int {
 		progress("%s", n)
 	}
 	for _, s := range scenarios {
-		for _, v := range variants {
+		vs := variants
+		if s.Variants != nil {
+			vs = s.Variants
+		}
+		for _, v := range vs {
 			report.Rows = append(report.Rows, Row{Scenario: s, Variant: v})
 		}
 	}
@@ -200,10 +210,31 @@ func Scenarios(o Options, variants []Variant) ([]Scenario, []string) {
 		return scenarios, []string{"load run not measured: this checkout's programs have no -traces flag (the high-volume mode); only the one-trace run is measured."}
 	}
 	n, c := strconv.Itoa(o.Traces), strconv.Itoa(o.Concurrency)
-	return append(scenarios, Scenario{Key: "load", Traces: o.Traces, Short: thousands(int64(o.Traces)) + " traces",
+	load := Scenario{Key: "load", Traces: o.Traces, Short: thousands(int64(o.Traces)) + " traces",
 		Title: fmt.Sprintf("Load: -traces %s -concurrency %s, one new process per run", n, c),
 		// A generous wait at the end: the point is to measure it, not to cut it.
-		Args: []string{"-traces", n, "-concurrency", c, "-timeout", "30s"}}), nil
+		Args: []string{"-traces", n, "-concurrency", c, "-timeout", "30s"}}
+	scenarios = append(scenarios, load)
+	if o.Sample > 0 {
+		scenarios = append(scenarios, Sampling(load, variants[0], o.Sample))
+	}
+	return scenarios, nil
+}
+
+// Sampling is the load scenario for variant v at two head-sampling ratios:
+// every trace (-sample 1) and ratio. Both go through the program's own
+// provider, so that the sampler is the only difference.
+func Sampling(load Scenario, v Variant, ratio float64) Scenario {
+	r := strconv.FormatFloat(ratio, 'f', -1, 64)
+	s := load
+	s.Key, s.Short = "sampling", "head sampling"
+	s.Title = fmt.Sprintf("Head sampling: %s over %s, every trace (-sample 1) against -sample %s, one new process per run",
+		strings.Join(load.Args[:4], " "), v.Protocol, r)
+	all, some := v, v
+	all.Key, all.Label, all.Args = v.Key+"-sample-1", "-sample 1", []string{"-sample", "1"}
+	some.Key, some.Label, some.Args = v.Key+"-sample-"+r, "-sample "+r, []string{"-sample", r}
+	s.Variants = []Variant{all, some}
+	return s
 }
 
 // measure runs every row runs times, the rows taking turns, and adds the
@@ -214,7 +245,7 @@ func measure(rows []Row, runs int, collector Collector, progress func(string, ..
 	for i := 1; i <= runs; i++ {
 		for k := range rows {
 			row := &rows[k]
-			name := fmt.Sprintf("run %d of %d: %s, %s", i, runs, row.Scenario.Short, row.Variant.Protocol)
+			name := fmt.Sprintf("run %d of %d: %s, %s", i, runs, row.Scenario.Short, row.Variant.Name())
 			progress("%s ...", name)
 			smp, err := Run(row.Variant, row.Scenario, collector)
 			if smp.SpansSent > 0 {

@@ -19,7 +19,17 @@ import (
 type Variant struct {
 	Key      string // "grpc" or "http", as in the JSON
 	Protocol config.Protocol
-	Bin      string // path of the built binary
+	Bin      string   // path of the built binary
+	Label    string   // the column's head; "" for the protocol's name
+	Args     []string // flags of its own, after the scenario's
+}
+
+// Name is the variant's column head.
+func (v Variant) Name() string {
+	if v.Label != "" {
+		return v.Label
+	}
+	return v.Protocol.String()
 }
 
 // Scenario is the work each variant does in one run: the same flags for
@@ -30,6 +40,9 @@ type Scenario struct {
 	Short  string   // name in the chart, such as "20,000 traces"
 	Traces int      // traces per run
 	Args   []string // flags beside -endpoint
+	// Variants, when set, replace the programs as built: the same program
+	// with different flags.
+	Variants []Variant
 }
 
 // Sample is what one run of one variant measured.
@@ -144,7 +157,8 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 	// Only PATH and HOME: no OTEL_* variable of the caller's changes the work.
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	var stdout, stderr bytes.Buffer
-	m, runErr := Launch(v.Bin, append([]string{"-endpoint", relay.Addr, "-json"}, s.Args...), env, &stdout, &stderr, runTimeout)
+	args := append(append([]string{"-endpoint", relay.Addr, "-json"}, s.Args...), v.Args...)
+	m, runErr := Launch(v.Bin, args, env, &stdout, &stderr, runTimeout)
 	relayErr := relay.Close(5 * time.Second)
 	spans, requests, raw := end()
 	if runErr != nil {
@@ -168,7 +182,7 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 	case perr != nil:
 		return smp, fmt.Errorf("%v (exit code %d)%s", perr, m.Exit, lastLines(stderr.String()))
 	}
-	smp.SpansSent, smp.Flush = int(sum.SpansMade), time.Duration(sum.WaitedMS*float64(time.Millisecond))
+	smp.SpansSent, smp.Flush = int(sum.Recorded), time.Duration(sum.WaitedMS*float64(time.Millisecond))
 	if spans < 0 { // the collector cannot count: take the program's word
 		smp.SpansDelivered = int(sum.Delivered)
 	}
@@ -176,7 +190,7 @@ func Run(v Variant, s Scenario, c Collector) (Sample, error) {
 	case m.Exit != 0 || sum.Cause != "":
 		return smp, fmt.Errorf("exit code %d: %s", m.Exit, sum.Summary)
 	case smp.SpansDelivered != smp.SpansSent:
-		return smp, fmt.Errorf("%d spans created, %d arrived at the collector", sum.SpansMade, smp.SpansDelivered)
+		return smp, fmt.Errorf("%d spans recorded, %d arrived at the collector", sum.Recorded, smp.SpansDelivered)
 	case int(sum.Delivered) != smp.SpansDelivered:
 		return smp, fmt.Errorf("the program says %d spans were delivered, the collector got %d", sum.Delivered, smp.SpansDelivered)
 	case relayErr != nil:

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +41,9 @@ func TestParseOptionsBadInput(t *testing.T) {
 		{[]string{"--format", "csv"}, `invalid --format "csv": want table, md or json`},
 		{[]string{"--collector", "zipkin"}, `invalid --collector "zipkin": want receiver or jaeger`},
 		{[]string{"--plot", "chart.pdf"}, `invalid --plot "chart.pdf": the file name must end in .svg or .png`},
+		{[]string{"--sample", "1"}, "invalid --sample 1: want a ratio from 0"},
+		{[]string{"--sample", "-0.5"}, "invalid --sample -0.5"},
+		{[]string{"--sample", "NaN"}, "invalid --sample NaN"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		_, err := ParseOptions(c.args)
@@ -59,5 +63,25 @@ func TestJaegerAddr(t *testing.T) {
 	}
 	if got := jaegerAddr(config.HTTP); got != "127.0.0.1:14318" {
 		t.Errorf("HTTP with JAEGER_OTLP_HTTP_PORT=14318: %s", got)
+	}
+}
+
+// TestSamplingScenario: --sample adds the load run over gRPC at -sample 1
+// and at the ratio, the same program with one flag different.
+func TestSamplingScenario(t *testing.T) {
+	variants := []Variant{{Key: "grpc", Protocol: config.GRPC, Bin: "g"}, {Key: "http", Protocol: config.HTTP, Bin: "h"}}
+	load := Scenario{Key: "load", Title: "Load", Args: []string{"-traces", "100", "-concurrency", "4", "-timeout", "30s"}}
+	s := Sampling(load, variants[0], 0.1)
+	if len(s.Variants) != 2 || s.Key != "sampling" || !slices.Equal(s.Args, load.Args) {
+		t.Fatalf("Sampling = %+v", s)
+	}
+	for i, want := range [][]string{{"-sample", "1"}, {"-sample", "0.1"}} {
+		v := s.Variants[i]
+		if v.Bin != "g" || v.Protocol != config.GRPC || !slices.Equal(v.Args, want) || v.Name() != strings.Join(want, " ") {
+			t.Errorf("variant %d = %+v, want gRPC with %v", i, v, want)
+		}
+	}
+	if got := columns([]Row{{Variant: s.Variants[0]}, {Variant: s.Variants[1]}}); !slices.Equal(got, []string{"figure", "-sample 1", "-sample 0.1", "0.1 ÷ 1"}) {
+		t.Errorf("columns %q", got)
 	}
 }

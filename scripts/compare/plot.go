@@ -121,7 +121,11 @@ func (pn panel) draw(rows []Row) (*plot.Plot, error) {
 		}
 	}
 	for _, row := range rows {
-		bars = append(bars, bar{shortName(row), row.Stat(figure(pn.fig)), variantColor[row.Variant.Key]})
+		c, ok := variantColor[row.Variant.Key]
+		if !ok {
+			c = baseColor
+		}
+		bars = append(bars, bar{shortName(row), row.Stat(figure(pn.fig)), c})
 	}
 	var names []string
 	for i, b := range bars {

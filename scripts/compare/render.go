@@ -96,7 +96,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 func columns(rows []Row) []string {
 	cols := []string{"figure"}
 	for _, row := range rows {
-		cols = append(cols, row.Variant.Protocol.String())
+		cols = append(cols, row.Variant.Name())
 	}
 	if len(rows) == 2 {
 		cols = append(cols, shortName(rows[1])+" ÷ "+shortName(rows[0]))
@@ -104,7 +104,9 @@ func columns(rows []Row) []string {
 	return cols
 }
 
-func shortName(r Row) string { return strings.TrimPrefix(r.Variant.Protocol.String(), "OTLP/") }
+func shortName(r Row) string {
+	return strings.TrimPrefix(strings.TrimPrefix(r.Variant.Name(), "OTLP/"), "-sample ")
+}
 
 // tableCells returns one line of cells per figure.
 func tableCells(rows []Row) [][]string {

@@ -44,21 +44,22 @@ func TestWriteTable(t *testing.T) {
 	}
 	want := fixtureHead + `
 Load: -traces 100 -concurrency 4
-figure                              OTLP/gRPC              OTLP/HTTP             HTTP ÷ gRPC
-spans sent                          900                    900                   1.00×
-spans delivered                     900                    675 (450–900)         0.75×
-spans/s, end to end                 1,200 (600–1,800)      675 (450–900)         0.56×
-wire bytes/span, both ways          51.5 (51.0–52.0)       62.0                  1.20×
-  up: exporter → collector          50.5 (50.0–51.0)       60.0                  1.19×
-  down: collector → exporter        1.0                    2.0                   2.00×
-protobuf bytes/span, uncompressed   200.0                  150.0 (100.0–200.0)   0.75×
-export requests                     2                      1.5 (1–2)             0.75×
-TCP connections                     1                      1.5 (1–2)             1.50×
-flush at the end                    3.0 ms (2.0–4.0)       3.0 ms                1.00×
-wall time                           1.00 s (0.50–1.50)     1.00 s                1.00×
-CPU time, user+sys                  500 ms (400–600)       1.20 s                2.40×
-peak RSS                            31.0 MiB (30.0–32.0)   31.0 MiB              1.00×
-FAILED runs                         0                      1
+figure                              OTLP/gRPC                OTLP/HTTP             HTTP ÷ gRPC
+spans sent                          900                      900                   1.00×
+spans delivered                     900                      675 (450–900)         0.75×
+spans/s, end to end                 1,200 (600–1,800)        675 (450–900)         0.56×
+wire bytes, both ways               46,350 (45,900–46,800)   55,800                1.20×
+wire bytes/span, both ways          51.5 (51.0–52.0)         62.0                  1.20×
+  up: exporter → collector          50.5 (50.0–51.0)         60.0                  1.19×
+  down: collector → exporter        1.0                      2.0                   2.00×
+protobuf bytes/span, uncompressed   200.0                    150.0 (100.0–200.0)   0.75×
+export requests                     2                        1.5 (1–2)             0.75×
+TCP connections                     1                        1.5 (1–2)             1.50×
+flush at the end                    3.0 ms (2.0–4.0)         3.0 ms                1.00×
+wall time                           1.00 s (0.50–1.50)       1.00 s                1.00×
+CPU time, user+sys                  500 ms (400–600)         1.20 s                2.40×
+peak RSS                            31.0 MiB (30.0–32.0)     31.0 MiB              1.00×
+FAILED runs                         0                        1
 `
 	if got := b.String(); got != want {
 		t.Errorf("table:\n%s\nwant:\n%s", got, want)
@@ -78,6 +79,7 @@ func TestWriteMarkdown(t *testing.T) {
 | spans sent | 900 | 900 | 1.00× |
 | spans delivered | 900 | 675 (450–900) | 0.75× |
 | spans/s, end to end | 1,200 (600–1,800) | 675 (450–900) | 0.56× |
+| wire bytes, both ways | 46,350 (45,900–46,800) | 55,800 | 1.20× |
 | wire bytes/span, both ways | 51.5 (51.0–52.0) | 62.0 | 1.20× |
 | up: exporter → collector | 50.5 (50.0–51.0) | 60.0 | 1.19× |
 | down: collector → exporter | 1.0 | 2.0 | 2.00× |
