@@ -54,7 +54,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, outgoing met
 	if code == ExitDelivered && cfg.IsDefaultEndpoint() && id.IsValid() {
 		fmt.Fprintf(&b, "View it in Jaeger: %s%s\n", JaegerURL, id)
 	}
-	io.WriteString(w, redact(b.String(), cfg.Token))
+	io.WriteString(w, cfg.Redact(b.String()))
 	return code
 }
 
@@ -96,7 +96,7 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	if interrupted.Signal != nil {
 		code = interrupted.ExitCode()
 	}
-	io.WriteString(w, redact(b.String(), cfg.Token))
+	io.WriteString(w, cfg.Redact(b.String()))
 	return code
 }
 
@@ -142,12 +142,4 @@ func headers(md metadata.MD) string {
 		pairs[i] = k + ": " + strings.Join(md[k], ", ")
 	}
 	return strings.Join(pairs, "; ")
-}
-
-// redact removes the token from text: a collector's message could echo it.
-func redact(text, token string) string {
-	if token == "" {
-		return text
-	}
-	return strings.ReplaceAll(text, token, "[token]")
 }
