@@ -157,6 +157,9 @@ func Load(p Protocol) Config {
 		fmt.Fprintf(stderr, "%s: %v (see -h)\n", name, err)
 		os.Exit(ExitBadInput)
 	}
+	for _, w := range setUpLogging(cfg) {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", name, w)
+	}
 	for _, kv := range cfg.Batch.Set {
 		key, value, _ := strings.Cut(kv, "=")
 		os.Setenv(key, value)
