@@ -216,7 +216,11 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		cfg.Path = *path
 	}
 
-	if cfg.TLS, err = resolveTLS(tlsFlags{*useTLS, *ca, *cert, *key, set, ep, getenv}); err != nil {
+	// Before the TLS files, whose reading it bounds.
+	if cfg.Timeout, err = time.ParseDuration(*timeout); err != nil || cfg.Timeout <= 0 {
+		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", *timeout)
+	}
+	if cfg.TLS, err = resolveTLS(tlsFlags{*useTLS, *ca, *cert, *key, set, ep, getenv, cfg.Timeout}); err != nil {
 		return Config{}, nil, err
 	}
 	if cfg.Token, cfg.Headers, err = resolveHeaders(p, *token, set["token"], getenv); err != nil {
@@ -249,9 +253,6 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 
 	if cfg.Users, err = ParseUsers(*users); err != nil {
 		return Config{}, nil, err
-	}
-	if cfg.Timeout, err = time.ParseDuration(*timeout); err != nil || cfg.Timeout <= 0 {
-		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", *timeout)
 	}
 	if cfg.Traces, err = bounded("-traces", *traces, MaxTraces); err != nil {
 		return Config{}, nil, err
