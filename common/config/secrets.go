@@ -242,9 +242,9 @@ var (
 )
 
 // userInfo locates the user info of an endpoint, in any spelling
-// (scheme://user:pass@host, user:pass@host:port, a mistyped scheme): what
-// comes before the last @ of the authority. It returns -1, -1 when there
-// is none.
+// (scheme://user:pass@host, user:pass@host:port, a mistyped scheme, a
+// password with / ? or # in it): what comes before the last @. It returns
+// -1, -1 when there is none. An OTLP endpoint has no other use for @.
 func userInfo(endpoint string) (start, end int) {
 	start = 0
 	if i := strings.Index(endpoint, "://"); i >= 0 {
@@ -252,11 +252,7 @@ func userInfo(endpoint string) (start, end int) {
 	} else if m := schemePrefix.FindString(endpoint); m != "" {
 		start = len(m)
 	}
-	authority := endpoint[start:]
-	if i := strings.IndexAny(authority, "/?#"); i >= 0 {
-		authority = authority[:i]
-	}
-	at := strings.LastIndex(authority, "@")
+	at := strings.LastIndex(endpoint[start:], "@")
 	if at < 0 {
 		return -1, -1
 	}

@@ -67,6 +67,7 @@ func TestBadEndpointsHideUserInfo(t *testing.T) {
 		{"http:/u:" + pw + "@h:1", `"http:/xxxxx@h:1": user info`},
 		{"http://u:" + pw + "@h:1/v1/traces", `"http://xxxxx@h:1/v1/traces": user info`},
 		{"https://u:" + pw + "@[::1]:1", `"https://xxxxx@[::1]:1": user info`},
+		{"http://u:" + pw + "/x?y#z@h:1", `"http://xxxxx@h:1": user info`},
 	}
 	for _, c := range cases {
 		for _, p := range []Protocol{GRPC, HTTP} {
