@@ -219,7 +219,7 @@ func headerSecrets(v string) []secretValue {
 	return found
 }
 
-// userInfoSecrets are the user info of an endpoint, whole and as user and
+// userInfoSecrets are the user info of an endpoint, whole and its
 // password, or nothing when it has none.
 func userInfoSecrets(endpoint string) []secretValue {
 	start, end := userInfo(endpoint)
@@ -228,8 +228,10 @@ func userInfoSecrets(endpoint string) []secretValue {
 	}
 	info := endpoint[start:end]
 	found := []secretValue{{info, "[user info]"}}
-	if user, password, ok := strings.Cut(info, ":"); ok {
-		found = append(found, secretValue{user, "[user info]"}, secretValue{password, "[user info]"})
+	// The password alone too; the user name alone is no secret, and a
+	// name such as "user" would blank out words of the messages.
+	if _, password, ok := strings.Cut(info, ":"); ok {
+		found = append(found, secretValue{password, "[user info]"})
 	}
 	return found
 }
