@@ -157,6 +157,13 @@ func Load(p Protocol) Config {
 		fmt.Fprintf(stderr, "%s: %v (see -h)\n", name, err)
 		os.Exit(ExitBadInput)
 	}
+	// The exporter would read these files again, and a pipe (-ca
+	// /dev/stdin) has nothing left: cfg.TLS has what they hold.
+	for _, name := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
+		for _, key := range otlpKeys(name) {
+			os.Unsetenv(key)
+		}
+	}
 	for _, w := range setUpLogging(cfg) {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", name, w)
 	}
