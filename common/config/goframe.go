@@ -110,5 +110,23 @@ func goFrameConfigWarnings() []string {
 		adapter.Set(n, usable)
 		break
 	}
+	// Whatever gf still cannot use, it is not to crash the run.
+	if err := firstLog(); err != nil {
+		warnings = append(warnings, fmt.Sprintf("%s: gf's logger cannot use its %s settings (%v): it goes on with its defaults", file, node, err))
+		adapter.Set(node+"."+glog.DefaultName, nil)
+		adapter.Set(node, nil)
+	}
 	return warnings
+}
+
+// firstLog makes gf's logger, whose first use panics when its settings
+// fail, and returns what it panicked with.
+func firstLog() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	g.Log()
+	return nil
 }
