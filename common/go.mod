@@ -27,7 +27,6 @@ require (
 	github.com/fatih/color v1.18.0 // indirect
 	github.com/fsnotify/fsnotify v1.9.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
-	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/grokify/html-strip-tags-go v0.1.0 // indirect
@@ -52,6 +51,9 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
-require example.com/gftrace/internal v0.0.0
+require (
+	example.com/gftrace/internal v0.0.0
+	github.com/go-logr/stdr v1.2.2
+)
 
 replace example.com/gftrace/internal => ../internal

@@ -80,6 +80,10 @@ type Config struct {
 	Concurrency int
 	Pace        bool
 	Batch       Batch
+
+	// inputSecrets are the secrets of the input, those a flag overrode
+	// included (see Redact).
+	inputSecrets []secretValue
 }
 
 // Batch is the configuration of the batch span processor that gf's Init
@@ -143,15 +147,18 @@ var ErrHelp = flag.ErrHelp
 func Load(p Protocol) Config {
 	name := p.Program()
 	cfg, warnings, err := Parse(p, os.Args[1:], os.Getenv)
+	// The messages name bad values without their secrets; redacting them
+	// is the safety net for a secret in an unexpected place.
+	stderr := Config{inputSecrets: inputSecrets(os.Args[1:], os.Getenv)}.RedactWriter(os.Stderr)
 	for _, w := range warnings {
-		fmt.Fprintf(os.Stderr, "%s: warning: %s\n", name, w)
+		fmt.Fprintf(stderr, "%s: warning: %s\n", name, w)
 	}
 	switch {
 	case errors.Is(err, ErrHelp):
 		Usage(os.Stdout, p)
 		os.Exit(0)
 	case err != nil:
-		fmt.Fprintf(os.Stderr, "%s: %v (see -h)\n", name, err)
+		fmt.Fprintf(stderr, "%s: %v (see -h)\n", name, err)
 		os.Exit(exitcode.BadInput)
 	}
 	return cfg
@@ -185,12 +192,12 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		return Config{}, nil, err
 	}
 	if fs.NArg() > 0 {
-		return Config{}, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return Config{}, nil, fmt.Errorf("unexpected argument %q", withoutUserInfo(fs.Arg(0)))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	cfg := Config{Protocol: p}
+	cfg := Config{Protocol: p, inputSecrets: inputSecrets(args, getenv)}
 	var warnings []string
 
 	ep, err := resolveEndpoint(p, *endpoint, set["endpoint"], getenv)
@@ -208,7 +215,11 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		cfg.Path = *path
 	}
 
-	if cfg.TLS, err = resolveTLS(tlsFlags{*useTLS, *ca, *cert, *key, set, ep, getenv}); err != nil {
+	// Before the TLS files, whose reading it bounds.
+	if cfg.Timeout, err = time.ParseDuration(*timeout); err != nil || cfg.Timeout <= 0 {
+		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", *timeout)
+	}
+	if cfg.TLS, err = resolveTLS(tlsFlags{*useTLS, *ca, *cert, *key, set, ep, getenv, cfg.Timeout}); err != nil {
 		return Config{}, nil, err
 	}
 	if cfg.Token, cfg.Headers, err = resolveHeaders(p, *token, set["token"], getenv); err != nil {
@@ -239,9 +250,6 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 
 	if cfg.Users, err = ParseUsers(*users); err != nil {
 		return Config{}, nil, err
-	}
-	if cfg.Timeout, err = time.ParseDuration(*timeout); err != nil || cfg.Timeout <= 0 {
-		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", *timeout)
 	}
 	if cfg.Traces, err = bounded("-traces", *traces, MaxTraces); err != nil {
 		return Config{}, nil, err
@@ -366,7 +374,7 @@ func resolveEndpoint(p Protocol, flagValue string, flagSet bool, getenv func(str
 	}
 	switch {
 	case p == GRPC && path != "" && path != "/":
-		return endpoint{}, fmt.Errorf("invalid %s %q: a gRPC endpoint has no path", source, raw)
+		return endpoint{}, fmt.Errorf("invalid %s %q: a gRPC endpoint has no path", source, withoutUserInfo(raw))
 	case p == GRPC:
 		path = ""
 	case generic:
@@ -388,71 +396,64 @@ func scheme(raw string) string {
 }
 
 // ParseEndpoint accepts host:port or http(s)://host:port[/path] and returns
-// host:port and the path. https:// means TLS (see Config.TLS).
+// host:port and the path. https:// means TLS (see Config.TLS). Its errors
+// never quote user info, which may hold a password.
 func ParseEndpoint(raw string) (hostPort, path string, err error) {
-	if strings.Contains(raw, "://") {
+	if start, _ := userInfo(raw); start >= 0 {
+		return "", "", errors.New("user info (before @) is not accepted; pass the token with -token")
+	}
+	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+		switch s := strings.ToLower(scheme); {
+		case !schemeName.MatchString(scheme):
+			return "", "", errors.New("want host:port or http(s)://host:port/path")
+		case s != "http" && s != "https":
+			return "", "", fmt.Errorf("scheme %q is not supported; use http://, https:// or host:port", s)
+		}
 		u, err := url.Parse(raw)
 		if err != nil {
+			// Say what is wrong with the host or port, if that is it.
+			authority, _, _ := strings.Cut(strings.SplitN(rest, "?", 2)[0], "/")
+			if _, err := splitHostPort(authority); err != nil {
+				return "", "", err
+			}
 			return "", "", errors.New("not a URL")
 		}
-		switch {
-		case u.Scheme != "http" && u.Scheme != "https":
-			return "", "", fmt.Errorf("scheme %q is not supported; use http://, https:// or host:port", u.Scheme)
-		case u.User != nil:
-			return "", "", errors.New("a URL with user info is not accepted; pass the token with -token")
-		case u.RawQuery != "" || u.Fragment != "":
+		if u.RawQuery != "" || u.Fragment != "" {
 			return "", "", errors.New("a URL with a query or fragment is not accepted")
 		}
 		raw, path = u.Host, u.Path
 	}
+	hostPort, err = splitHostPort(raw)
+	return hostPort, path, err
+}
+
+// splitHostPort checks host:port and returns it with the port in its
+// plain form (0080 becomes 80).
+func splitHostPort(raw string) (string, error) {
 	host, port, err := net.SplitHostPort(raw)
 	if err != nil {
-		return "", "", errors.New("want host:port or http(s)://host:port/path")
+		return "", errors.New("want host:port or http(s)://host:port/path")
 	}
-	if host == "" {
-		return "", "", errors.New("the host is missing")
-	}
-	if !validHost(host) {
-		return "", "", fmt.Errorf("host %q is not a host name or an IP address", host)
+	ip, zone, hasZone := strings.Cut(host, "%")
+	switch {
+	case host == "":
+		return "", errors.New("the host is missing")
+	case hasZone && net.ParseIP(ip) != nil && net.ParseIP(ip).To4() == nil:
+		// grpc-go cannot parse the target (dns:///[::1%lo]:4317) and
+		// stops gf's Init; the HTTP exporter's URL cannot carry it either.
+		return "", fmt.Errorf("an IPv6 zone (%%%s) is not supported by the OTLP exporters; use an address without one", zone)
+	case hasZone || net.ParseIP(host) == nil && !hostName(host):
+		return "", fmt.Errorf("host %q is not a host name or an IP address", host)
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 1 || n > 65535 || strings.Trim(port, "0123456789") != "" {
-		return "", "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
+		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}
-	return net.JoinHostPort(host, strconv.Itoa(n)), path, nil
-}
-
-// withoutUserInfo hides the user info of a URL for a message, as it may
-// hold a password or a token: http://user:pass@h:1 becomes http://xxxxx@h:1.
-func withoutUserInfo(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
-	}
-	authority := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority = rest[:i]
-	}
-	at := strings.LastIndex(authority, "@")
-	if at < 0 {
-		return raw
-	}
-	return scheme + "://xxxxx" + rest[at:]
-}
-
-// validHost tells whether host is an IP address (IPv6 with or without a
-// zone) or a host name made of letters, digits, dots, hyphens and
-// underscores.
-func validHost(host string) bool {
-	ip, zone, hasZone := strings.Cut(host, "%")
-	if parsed := net.ParseIP(ip); parsed != nil {
-		return !hasZone || (parsed.To4() == nil && hostName(zone))
-	}
-	return !hasZone && hostName(host)
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }
 
 // hostName tells whether s is made of letters, digits, dots, hyphens and
-// underscores, as host names and network interface names are.
+// underscores, as host names are.
 func hostName(s string) bool {
 	if s == "" {
 		return false

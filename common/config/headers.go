@@ -24,7 +24,8 @@ func ParseHeaders(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("entry %d is not name=value", i+1)
 		}
 		if !validHeaderName(name) {
-			return nil, fmt.Errorf("entry %d: %q is not a header name", i+1, name)
+			// Not quoted: "Authorization: Bearer x=y" would show the credential.
+			return nil, fmt.Errorf("entry %d: the name before = is not a header name (letters, digits and !#$%%&'*+-.^_`|~)", i+1)
 		}
 		value, err := url.PathUnescape(value)
 		if err != nil {

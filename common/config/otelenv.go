@@ -48,6 +48,14 @@ func checkOTelEnv(p Protocol, getenv func(string) string) (warnings []string, er
 			return nil, fmt.Errorf("invalid %s %q: want grpc, http/protobuf or http/json", key, v)
 		}
 	}
+	// Nothing reads these two: gf's Init builds the SDK and an OTLP
+	// exporter whatever they say.
+	if v, ok := lookup(getenv, "OTEL_SDK_DISABLED"); ok && strings.EqualFold(strings.TrimSpace(v), "true") {
+		warnings = append(warnings, fmt.Sprintf("OTEL_SDK_DISABLED=%s is set but ignored: gf's Init builds the SDK anyway, and the spans are exported", v))
+	}
+	if v, ok := lookup(getenv, "OTEL_TRACES_EXPORTER"); ok && strings.TrimSpace(v) != "otlp" {
+		warnings = append(warnings, fmt.Sprintf("OTEL_TRACES_EXPORTER=%s is set but ignored: inprocess-%s always exports over %s", v, string(p), p))
+	}
 	for _, key := range spanLimits {
 		if v, ok := lookup(getenv, key); ok {
 			if _, err := strconv.Atoi(v); err != nil {

@@ -46,6 +46,13 @@ func TestOTelVariables(t *testing.T) {
 		{HTTP, "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", ""}, // the HTTP exporter sends JSON then
 		{GRPC, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1", ""},
 		{GRPC, "OTEL_RESOURCE_ATTRIBUTES", "team=blue, deployment.environment = test%20lab", ""},
+		{GRPC, "OTEL_SDK_DISABLED", "true", "OTEL_SDK_DISABLED=true is set but ignored: gf's Init builds the SDK anyway, and the spans are exported"},
+		{HTTP, "OTEL_SDK_DISABLED", "TRUE", "OTEL_SDK_DISABLED=TRUE is set but ignored: gf's Init builds the SDK anyway, and the spans are exported"},
+		{HTTP, "OTEL_SDK_DISABLED", "false", ""},
+		{GRPC, "OTEL_TRACES_EXPORTER", "none", "OTEL_TRACES_EXPORTER=none is set but ignored: inprocess-grpc always exports over OTLP/gRPC"},
+		{HTTP, "OTEL_TRACES_EXPORTER", "console", "OTEL_TRACES_EXPORTER=console is set but ignored: inprocess-http always exports over OTLP/HTTP"},
+		{HTTP, "OTEL_TRACES_EXPORTER", "otlp,zipkin", "OTEL_TRACES_EXPORTER=otlp,zipkin is set but ignored: inprocess-http always exports over OTLP/HTTP"},
+		{GRPC, "OTEL_TRACES_EXPORTER", "otlp", ""},
 	}
 	for _, c := range good {
 		_, warnings, err := Parse(c.p, nil, env(c.key, c.value))

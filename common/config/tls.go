@@ -6,8 +6,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"time"
 )
 
 // setting is one value as given, with where it came from (a flag or an
@@ -50,6 +52,7 @@ type tlsFlags struct {
 	set           map[string]bool // which flags were given
 	endpoint      endpoint
 	getenv        func(string) string
+	timeout       time.Duration // the longest a file may take to read
 }
 
 // resolveTLS decides whether the exporter uses TLS, and with which
@@ -62,6 +65,7 @@ type tlsFlags struct {
 // -tls. A certificate file given while TLS is off, or a -tls that
 // contradicts the scheme, is bad input rather than silently ignored.
 func resolveTLS(f tlsFlags) (*tls.Config, error) {
+	files := pemFiles{timeout: f.timeout, read: map[string][]byte{}}
 	ca := pick("-ca", f.ca, f.set["ca"], f.getenv, otlpKeys("CERTIFICATE")...)
 	cert := pick("-cert", f.cert, f.set["cert"], f.getenv, otlpKeys("CLIENT_CERTIFICATE")...)
 	key := pick("-key", f.key, f.set["key"], f.getenv, otlpKeys("CLIENT_KEY")...)
@@ -77,7 +81,7 @@ func resolveTLS(f tlsFlags) (*tls.Config, error) {
 	for _, name := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
 		for _, k := range otlpKeys(name) {
 			if v, ok := lookup(f.getenv, k); ok {
-				if err := checkPEMFile(setting{v, k}); err != nil {
+				if _, err := files.load(setting{v, k}); err != nil {
 					return nil, err
 				}
 			}
@@ -117,7 +121,7 @@ func resolveTLS(f tlsFlags) (*tls.Config, error) {
 
 	c := &tls.Config{MinVersion: tls.VersionTLS12}
 	if ca.value != "" {
-		pool, err := loadCA(ca)
+		pool, err := loadCA(files, ca)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +133,7 @@ func resolveTLS(f tlsFlags) (*tls.Config, error) {
 	case key.value != "" && cert.value == "":
 		return nil, fmt.Errorf("%s %q needs its certificate: give it with -cert FILE", key.source, key.value)
 	case cert.value != "":
-		pair, err := loadKeyPair(cert, key)
+		pair, err := loadKeyPair(files, cert, key)
 		if err != nil {
 			return nil, err
 		}
@@ -138,24 +142,65 @@ func resolveTLS(f tlsFlags) (*tls.Config, error) {
 	return c, nil
 }
 
-// checkPEMFile tells whether the file exists and holds a PEM block.
-func checkPEMFile(s setting) error {
-	data, err := os.ReadFile(s.value)
-	if err != nil {
-		return fmt.Errorf("invalid %s %q: %v", s.source, s.value, plainFileError(err))
+// maxPEMFile bounds what is read of a certificate or key file: a CA
+// bundle is some hundred KB; /dev/zero given by mistake never ends.
+const maxPEMFile = 1 << 20
+
+// pemFiles reads each certificate and key file once, so that -ca
+// /dev/stdin and -key <(command) work, and within the timeout, so that a
+// pipe no one writes to does not hang the program.
+type pemFiles struct {
+	timeout time.Duration
+	read    map[string][]byte // by path
+}
+
+// load returns the file's contents, which must hold a PEM block.
+func (files pemFiles) load(s setting) ([]byte, error) {
+	if data, ok := files.read[s.value]; ok {
+		return data, nil
 	}
-	if block, _ := pem.Decode(data); block == nil {
-		return fmt.Errorf("invalid %s %q: the file is not PEM", s.source, s.value)
+	type result struct {
+		data []byte
+		err  error
 	}
-	return nil
+	done := make(chan result, 1)
+	go func() { // opening a FIFO blocks until a writer comes
+		f, err := os.Open(s.value)
+		if err != nil {
+			done <- result{nil, err}
+			return
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
+		done <- result{data, err}
+	}()
+	timer := time.NewTimer(files.timeout)
+	defer timer.Stop()
+	var r result
+	select {
+	case r = <-done:
+	case <-timer.C:
+		return nil, fmt.Errorf("invalid %s %q: it did not end within %s (-timeout); a pipe no one writes to?", s.source, s.value, files.timeout)
+	}
+	switch {
+	case r.err != nil:
+		return nil, fmt.Errorf("invalid %s %q: %v", s.source, s.value, plainFileError(r.err))
+	case len(r.data) > maxPEMFile:
+		return nil, fmt.Errorf("invalid %s %q: it is larger than %d MiB, too large for a certificate or key file", s.source, s.value, maxPEMFile>>20)
+	}
+	if block, _ := pem.Decode(r.data); block == nil {
+		return nil, fmt.Errorf("invalid %s %q: the file is not PEM", s.source, s.value)
+	}
+	files.read[s.value] = r.data
+	return r.data, nil
 }
 
 // loadCA reads a PEM file of one or more CA certificates.
-func loadCA(s setting) (*x509.CertPool, error) {
-	if err := checkPEMFile(s); err != nil {
+func loadCA(files pemFiles, s setting) (*x509.CertPool, error) {
+	data, err := files.load(s)
+	if err != nil {
 		return nil, err
 	}
-	data, _ := os.ReadFile(s.value)
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(data) {
 		return nil, fmt.Errorf("invalid %s %q: the file holds no PEM certificate", s.source, s.value)
@@ -164,13 +209,16 @@ func loadCA(s setting) (*x509.CertPool, error) {
 }
 
 // loadKeyPair reads a client certificate and its private key.
-func loadKeyPair(cert, key setting) (tls.Certificate, error) {
-	for _, s := range []setting{cert, key} {
-		if err := checkPEMFile(s); err != nil {
-			return tls.Certificate{}, err
-		}
+func loadKeyPair(files pemFiles, cert, key setting) (tls.Certificate, error) {
+	certPEM, err := files.load(cert)
+	if err != nil {
+		return tls.Certificate{}, err
 	}
-	pair, err := tls.LoadX509KeyPair(cert.value, key.value)
+	keyPEM, err := files.load(key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		// The error may quote the files' contents, which are secret: say
 		// what is wrong in our own words.
@@ -189,4 +237,16 @@ func plainFileError(err error) error {
 		return pathErr.Err
 	}
 	return err
+}
+
+// CertificateVariables are the variables that name certificate and key
+// files. Once Parse has read the files, the exporter must not read them
+// again: a pipe (-ca /dev/stdin) would have nothing left, and cfg.TLS holds
+// what they held. report.Setup unsets them.
+func CertificateVariables() []string {
+	var keys []string
+	for _, name := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
+		keys = append(keys, otlpKeys(name)...)
+	}
+	return keys
 }

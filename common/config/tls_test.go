@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"example.com/gftrace/internal/testcerts"
 )
@@ -261,6 +263,66 @@ func TestPlaintextTokenWarning(t *testing.T) {
 			if strings.Contains(w, secret) {
 				t.Errorf("the warning prints the secret: %q", w)
 			}
+		}
+	}
+}
+
+// TestTLSFilesReadOnce: a certificate or key file is read once, so a pipe
+// works (-ca /dev/stdin, -key <(command)), even named by both a flag and a
+// variable; a pipe no one writes to and a file that never ends are bad
+// input within -timeout, named.
+func TestTLSFilesReadOnce(t *testing.T) {
+	ca := testcerts.New(t)
+	pipe := func(content string) string {
+		path := filepath.Join(t.TempDir(), "pipe")
+		if err := syscall.Mkfifo(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if content != "" {
+			go func() {
+				f, err := os.OpenFile(path, os.O_WRONLY, 0)
+				if err == nil {
+					f.WriteString(content)
+					f.Close()
+				}
+			}()
+		}
+		return path
+	}
+	read := func(file string) string {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	caPipe, certPipe, keyPipe := pipe(read(ca.CAFile)), pipe(read(ca.ClientCertFile)), pipe(read(ca.ClientKeyFile))
+	cfg, _, err := Parse(GRPC, []string{"-endpoint", "127.0.0.1:4317", "-ca", caPipe, "-cert", certPipe, "-key", keyPipe},
+		envOf("OTEL_EXPORTER_OTLP_CERTIFICATE="+caPipe, "OTEL_EXPORTER_OTLP_CLIENT_KEY="+keyPipe))
+	if err != nil {
+		t.Fatalf("pipes: %v", err)
+	}
+	if !cfg.TLS.RootCAs.Equal(pool(t, ca.CAFile)) || len(cfg.TLS.Certificates) != 1 {
+		t.Errorf("pipes: the CA or the client certificate was not loaded")
+	}
+
+	silent := pipe("")
+	for _, c := range []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"-ca", silent}, nil, `invalid -ca "` + silent + `": it did not end within 300ms`},
+		{nil, []string{"OTEL_EXPORTER_OTLP_CLIENT_KEY=" + silent}, `invalid OTEL_EXPORTER_OTLP_CLIENT_KEY "` + silent + `": it did not end within 300ms`},
+		{[]string{"-ca", "/dev/zero"}, nil, `invalid -ca "/dev/zero": it is larger than 1 MiB`},
+	} {
+		start := time.Now()
+		_, _, err := Parse(HTTP, append([]string{"-timeout", "300ms"}, c.args...), envOf(c.env...))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %v: error %v, want %s", c.args, c.env, err, c.want)
+		}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("%v %v: took %s with -timeout 300ms", c.args, c.env, took)
 		}
 	}
 }

@@ -2,7 +2,12 @@ package receiver
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
+	"net/url"
+	"sort"
+	"strings"
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -39,6 +44,10 @@ type Fault struct {
 	// Message is what the receiver says with a refusal, an unavailability
 	// or a partial success.
 	Message string
+	// EchoHeaders adds every header of the request to Message, each value
+	// raw, Go-quoted, JSON-escaped and URL-escaped, as a collector that
+	// explains what it got does: secrets must not reach the output that way.
+	EchoHeaders bool
 }
 
 // SetFault changes how the receiver answers from now on; SetFault(Fault{})
@@ -68,10 +77,11 @@ func (r *Receiver) Attempts() int {
 
 // answer is what the receiver does with one export, whatever the protocol.
 type answer struct {
-	code       codes.Code // codes.OK: take the spans
-	message    string
-	retryAfter time.Duration
-	reject     int // spans to reject in a partial success
+	code        codes.Code // codes.OK: take the spans
+	message     string
+	retryAfter  time.Duration
+	reject      int // spans to reject in a partial success
+	echoHeaders bool
 }
 
 // decide counts the attempt and picks the answer to it, after the fault's
@@ -103,11 +113,11 @@ func (r *Receiver) decide(ctx context.Context) (answer, bool) {
 	}
 	switch {
 	case unavailable:
-		return answer{code: codes.Unavailable, message: message, retryAfter: f.RetryAfter}, true
+		return answer{code: codes.Unavailable, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders}, true
 	case f.Refuse != codes.OK:
-		return answer{code: f.Refuse, message: message}, true
+		return answer{code: f.Refuse, message: message, echoHeaders: f.EchoHeaders}, true
 	}
-	return answer{reject: f.Reject, message: message}, true
+	return answer{reject: f.Reject, message: message, echoHeaders: f.EchoHeaders}, true
 }
 
 // rejectLast drops the last reject spans (at most all of them) and returns
@@ -246,4 +256,25 @@ func (r *Receiver) start(lis net.Listener) {
 	// closing lis too frees the port at once, even if Stop comes first.
 	r.stop = func(graceful bool) { lis.Close(); stop(graceful) }
 	r.mu.Unlock()
+}
+
+// echo is message with the request's headers when the fault says so.
+func (a answer) echo(header map[string][]string) string {
+	if !a.echoHeaders {
+		return a.message
+	}
+	names := make([]string, 0, len(header))
+	for name := range header {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(a.message + "; you sent")
+	for _, name := range names {
+		for _, v := range header[name] {
+			j, _ := json.Marshal(v)
+			fmt.Fprintf(&b, " %s: %s %q %s %s;", name, v, v, j, url.QueryEscape(v))
+		}
+	}
+	return b.String()
 }

@@ -80,6 +80,7 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 	if !s.r.tokenOK(header["authentication"]) {
 		return nil, status.Error(codes.Unauthenticated, wrongToken)
 	}
+	a.message = a.echo(header)
 	if a.code != codes.OK {
 		return nil, status.Error(a.code, a.message)
 	}

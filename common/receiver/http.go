@@ -81,6 +81,7 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, wrongToken, http.StatusUnauthorized)
 		return
 	}
+	a.message = a.echo(req.Header)
 	if a.code != codes.OK {
 		if a.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(a.retryAfter.Round(time.Second)/time.Second)))

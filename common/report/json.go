@@ -88,13 +88,13 @@ func (r *Run) result(res delivery.Result, code int) Result {
 // ms turns seconds into milliseconds with a microsecond's precision.
 func ms(seconds float64) float64 { return float64(int64(seconds*1e6)) / 1e3 }
 
-// WriteJSON writes res as one line of JSON, with the token redacted.
+// WriteJSON writes res as one line of JSON, with the secrets of cfg redacted.
 func WriteJSON(w io.Writer, cfg config.Config, res Result) {
 	b, err := json.Marshal(res)
 	if err != nil { // a Result always marshals; say so if it ever does not
 		b = []byte(fmt.Sprintf(`{"error":%q}`, err.Error()))
 	}
-	io.WriteString(w, redact(string(b), cfg.Token)+"\n")
+	io.WriteString(w, cfg.Redact(string(b))+"\n")
 }
 
 // ParseResult reads the Result that a run with -json printed: the last line

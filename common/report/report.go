@@ -57,7 +57,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Created > 0 {
 		fmt.Fprintf(&b, "View it in Jaeger: %s%s (the UI of Jaeger's Docker image; the Jaeger of scripts/jaeger.sh has no UI: %s%s)\n", JaegerUI, id, JaegerAPI, id)
 	}
-	io.WriteString(w, redact(b.String(), cfg.Token))
+	io.WriteString(w, cfg.Redact(b.String()))
 	return code
 }
 
@@ -103,7 +103,7 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	if interrupted.Signal != nil {
 		code = interrupted.ExitCode()
 	}
-	io.WriteString(w, redact(b.String(), cfg.Token))
+	io.WriteString(w, cfg.Redact(b.String()))
 	return code
 }
 
@@ -163,12 +163,4 @@ func headers(md metadata.MD) string {
 		pairs[i] = k + ": " + strings.Join(md[k], ", ")
 	}
 	return strings.Join(pairs, "; ")
-}
-
-// redact removes the token from text: a collector's message could echo it.
-func redact(text, token string) string {
-	if token == "" {
-		return text
-	}
-	return strings.ReplaceAll(text, token, "[token]")
 }

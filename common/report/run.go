@@ -36,7 +36,7 @@ func Main(cfg config.Config, run func(config.Config, *Run) error) int {
 	}
 	r := &Run{cfg: cfg, watch: watch, set: set}
 	if err := run(cfg, r); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: tracing did not start: %s\n", cfg.Protocol.Program(), redact(err.Error(), cfg.Token))
+		fmt.Fprintf(os.Stderr, "%s: tracing did not start: %s\n", cfg.Protocol.Program(), cfg.Redact(err.Error()))
 		return exitcode.NotDelivered
 	}
 	return r.print(os.Stdout)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -28,7 +29,11 @@ const gcPercent = 400
 //
 //   - the environment: the SDK's span counts switched on and an export
 //     timeout (delivery.Env), and a -traces run's batch processor sizes
-//     (config.Batch.Set), which the SDK reads when Init builds it;
+//     (config.Batch.Set), which the SDK reads when Init builds it; the
+//     certificate variables unset, since their files were read already;
+//   - the loggers of gf and OpenTelemetry: the GoFrame project's settings
+//     that gf cannot use dropped with a warning, and the secrets of cfg
+//     redacted from every line (config.SetUpLogging);
 //   - the global meter provider and error handler, which receive the
 //     SDK's counts and its background export errors;
 //   - for a -traces run: GOGC, and gf's log level, since the sample logs a
@@ -39,6 +44,12 @@ func Setup(cfg config.Config) (*delivery.Watcher, []string) {
 	for _, kv := range append(delivery.Env(cfg, os.Getenv), cfg.Batch.Set...) {
 		key, value, _ := strings.Cut(kv, "=")
 		os.Setenv(key, value)
+	}
+	for _, key := range config.CertificateVariables() {
+		os.Unsetenv(key)
+	}
+	for _, w := range config.SetUpLogging(cfg) {
+		fmt.Fprintf(cfg.RedactWriter(os.Stderr), "%s: warning: %s\n", cfg.Protocol.Program(), w)
 	}
 	watch := delivery.NewWatcher(cfg)
 	otel.SetMeterProvider(watch.MeterProvider())

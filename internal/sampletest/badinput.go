@@ -34,7 +34,7 @@ func moreBadInput(t *testing.T, p config.Protocol, bin string) {
 		{args: []string{"-timeout", "5"}, want: `invalid -timeout "5"`},
 		{args: []string{"-endpoint", "host:1:2"}, want: `"host:1:2"`},
 		{args: []string{"-endpoint", "ftp://x"}, want: `scheme "ftp" is not supported`},
-		{args: []string{"-endpoint", "http://user:" + Token + "@h:1"}, want: `"http://xxxxx@h:1": a URL with user info is not accepted`},
+		{args: []string{"-endpoint", "http://user:" + Token + "@h:1"}, want: `"http://xxxxx@h:1": user info (before @) is not accepted`},
 		{args: []string{"-endpoint", "http://h:1/v1/traces?x=1"}, want: "a URL with a query or fragment is not accepted"},
 		{args: []string{"-endpoint", "h:0"}, want: `port "0" is not a number from 1 to 65535`},
 		{args: []string{"-endpoint", "bad host:1"}, want: `host "bad host" is not a host name or an IP address`},

@@ -174,12 +174,16 @@ func ends(t *testing.T, p config.Protocol, r Result, addr string, timeout time.D
 	noLeaks(t, r)
 }
 
-// noLeaks fails the test if the output shows the token, a panic or a
-// stack trace.
-func noLeaks(t *testing.T, r Result) {
+// noLeaks fails the test if the output shows the token or one of secrets
+// in any escaping (see Escaped), a panic or a stack trace.
+func noLeaks(t *testing.T, r Result, secrets ...string) {
 	t.Helper()
-	if strings.Contains(r.Output(), Token) {
-		t.Errorf("the token appears in the output:\n%s", r.Output())
+	for _, secret := range append([]string{Token}, secrets...) {
+		for _, form := range Escaped(secret) {
+			if strings.Contains(r.Output(), form) {
+				t.Errorf("the secret %q appears in the output as %q:\n%s", secret, form, r.Output())
+			}
+		}
 	}
 	for _, s := range []string{"panic:", "goroutine ", "Stack:", "[FATA]"} {
 		if strings.Contains(r.Output(), s) {

@@ -66,7 +66,21 @@ type Process struct {
 // Start starts bin as Run does, without waiting for it to end.
 func Start(t testing.TB, bin string, env []string, args ...string) *Process {
 	t.Helper()
+	return StartIn(t, "", bin, env, args...)
+}
+
+// RunIn is Run in the working directory dir ("": the test's), as a
+// program run inside a project is.
+func RunIn(t testing.TB, dir, bin string, env []string, args ...string) Result {
+	t.Helper()
+	return StartIn(t, dir, bin, env, args...).Wait()
+}
+
+// StartIn is Start in the working directory dir ("": the test's).
+func StartIn(t testing.TB, dir, bin string, env []string, args ...string) *Process {
+	t.Helper()
 	p := &Process{t: t, cmd: exec.Command(bin, args...), done: make(chan error, 1)}
+	p.cmd.Dir = dir
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.start = time.Now()

@@ -62,6 +62,9 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("faults", func(t *testing.T) { faults(t, p, bin) })
 	t.Run("TLS and token", func(t *testing.T) { tlsAndToken(t, p, bin) })
 	t.Run("high volume", func(t *testing.T) { HighVolume(t, p, bin) })
+	t.Run("no secret is printed", func(t *testing.T) { noSecrets(t, p, bin) })
+	t.Run("a GoFrame project's configuration", func(t *testing.T) { goFrameConfig(t, p, bin) })
+	t.Run("certificate and key files", func(t *testing.T) { certFiles(t, p, bin) })
 	t.Run("help", func(t *testing.T) {
 		r := Run(t, bin, nil, "-h")
 		for _, want := range []string{"-endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "-token", "TRACE_TOKEN",

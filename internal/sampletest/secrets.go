@@ -1,0 +1,137 @@
+package sampletest
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/receiver"
+)
+
+// Secrets besides Token, with characters that each escaping changes. They
+// are printable ASCII, as gRPC metadata must be.
+const (
+	APIKey   = `key-41b0 "c9"/&<do-not-print>`
+	Tenant   = `tenant-9f2e+do-not-print`
+	User     = `admin-7c1f`
+	Password = `pw-5e2a/"?#&<do-not-print>`
+)
+
+// Escaped is secret as a program or a collector might print it: raw,
+// Go-quoted, JSON-escaped, URL-encoded (in either case of hex digits).
+func Escaped(secret string) []string {
+	j, _ := json.Marshal(secret)
+	query := url.QueryEscape(secret)
+	lower := regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(query, strings.ToLower)
+	return []string{secret, unquote(strconv.Quote(secret)), unquote(strconv.QuoteToASCII(secret)), unquote(string(j)),
+		query, lower, url.PathEscape(secret)}
+}
+
+func unquote(q string) string { return q[1 : len(q)-1] }
+
+// secretHeaders is OTEL_EXPORTER_OTLP_HEADERS with two secret headers,
+// URL-encoded as OpenTelemetry's format wants.
+var secretHeaders = "OTEL_EXPORTER_OTLP_HEADERS=x-api-key=" + url.PathEscape(APIKey) + ",x-tenant=" + url.PathEscape(Tenant)
+
+// noSecrets checks that no secret is printed (issue 12 §3): not the
+// token, not any header value, not the user info of an endpoint, whatever
+// the spelling, also when a collector echoes what it got.
+func noSecrets(t *testing.T, p config.Protocol, bin string) {
+	t.Run("a collector that echoes the headers", func(t *testing.T) { echoed(t, p, bin) })
+	t.Run("endpoints with user info", func(t *testing.T) { userInfoEndpoints(t, p, bin) })
+	t.Run("malformed input around a secret", func(t *testing.T) {
+		cases := []struct {
+			args []string
+			env  []string
+			want string
+		}{
+			// Not name=value: the whole entry is secret.
+			{nil, []string{"OTEL_EXPORTER_OTLP_HEADERS=Authorization: Bearer " + APIKey}, "invalid OTEL_EXPORTER_OTLP_HEADERS: entry 1 is not name=value"},
+			{nil, []string{"OTEL_EXPORTER_OTLP_TRACES_HEADERS=Authorization: Bearer " + url.PathEscape(APIKey) + "=x"}, "invalid OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 1: the name before = is not a header name"},
+			{nil, []string{"OTEL_EXPORTER_OTLP_HEADERS=x-api-key=%zz" + url.PathEscape(APIKey)}, "header x-api-key: the value is not URL-encoded"},
+			{[]string{"---token=" + APIKey}, nil, "bad flag syntax"},
+		}
+		for _, c := range cases {
+			r := Run(t, bin, append(c.env, "TRACE_TOKEN="+Token), c.args...)
+			if !Rejected(r, c.want) {
+				t.Errorf("%v %v: exit %d, stderr %q; want exit 2 and one line saying %s", c.env, c.args, r.Code, r.Stderr, c.want)
+			}
+			noLeaks(t, r, APIKey)
+		}
+	})
+}
+
+// echoed runs against a collector that repeats every header it got in
+// its refusal or partial success, in several escapings: the report names
+// the header instead of the value.
+func echoed(t *testing.T, p config.Protocol, bin string) {
+	for _, c := range []struct {
+		name      string
+		fault     receiver.Fault
+		delivered int
+		want      string
+	}{
+		{"refusal", receiver.Fault{Refuse: codes.PermissionDenied, Message: "not for you", EchoHeaders: true}, 0, "not for you; you sent"},
+		{"partial success", receiver.Fault{Reject: 3, Message: "too old", EchoHeaders: true}, 6, "the collector rejected 3 spans: too old; you sent"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := NewReceiver(p)
+			defer rec.Close()
+			rec.SetFault(c.fault)
+			r := Run(t, bin, []string{"TRACE_TOKEN=" + Token, secretHeaders}, "-endpoint", rec.Addr, "-timeout", "5s", "-json")
+			ends(t, p, r, rec.Addr, 5*time.Second, c.delivered, c.want, "[header x-api-key]", "[header x-tenant]", "[token]")
+			noLeaks(t, r, APIKey, Tenant)
+			// The collector did get the secrets: the echo had them to show.
+			for _, req := range rec.Requests() {
+				if got := req.Header["x-api-key"]; len(got) != 1 || got[0] != APIKey {
+					t.Errorf("x-api-key header %q, want the API key", got)
+				}
+			}
+		})
+	}
+}
+
+// userInfoEndpoints: every spelling of an endpoint with user info, good or
+// malformed, from the flag or a variable, is bad input whose one line says
+// what is wrong and shows xxxxx for the user info.
+func userInfoEndpoints(t *testing.T, p config.Protocol, bin string) {
+	info := User + ":" + Password
+	spellings := []struct{ endpoint, shown string }{
+		{"http://" + info + "@127.0.0.1:4318", `"http://xxxxx@127.0.0.1:4318": user info (before @) is not accepted`},
+		{info + "@127.0.0.1:4317", `"xxxxx@127.0.0.1:4317": user info`},
+		{"htp://" + info + "@h:1", `"htp://xxxxx@h:1": user info`},
+		{"http://" + info + "@h:port-typo", `"http://xxxxx@h:port-typo": user info`},
+		{"https://" + url.QueryEscape(User) + ":" + url.QueryEscape(Password) + "@h:1/v1/traces", `"https://xxxxx@h:1/v1/traces": user info`},
+		{"http:/" + info + "@h:1", `"http:/xxxxx@h:1": user info`},
+	}
+	for _, s := range spellings {
+		for _, way := range []struct {
+			env  []string
+			args []string
+			name string
+		}{
+			{nil, []string{"-endpoint", s.endpoint}, "-endpoint"},
+			{[]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=" + s.endpoint}, nil, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+			{[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + s.endpoint}, []string{"-endpoint", "127.0.0.1:1"}, "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		} {
+			r := Run(t, bin, way.env, way.args...)
+			if !Rejected(r, "invalid "+way.name+" "+s.shown) {
+				t.Errorf("%v %v: exit %d, stderr %q; want exit 2 and one line saying invalid %s %s", way.env, way.args, r.Code, r.Stderr, way.name, s.shown)
+			}
+			noLeaks(t, r, User, Password)
+		}
+	}
+	// A URL given without -endpoint.
+	r := Run(t, bin, nil, "http://"+info+"@h:1")
+	if !Rejected(r, `unexpected argument "http://xxxxx@h:1"`) {
+		t.Errorf("a stray URL: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	noLeaks(t, r, User, Password)
+}
