@@ -11,7 +11,6 @@ package delivery
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"os"
 	"strconv"
@@ -42,15 +41,17 @@ const flushGrace = 500 * time.Millisecond
 
 // Watcher collects the SDK's counts and export errors of one process.
 type Watcher struct {
-	reader   *sdkmetric.ManualReader
-	timeout  time.Duration
-	endpoint string      // host:port of the collector
-	tls      *tls.Config // nil for plaintext
+	reader  *sdkmetric.ManualReader
+	timeout time.Duration
+	cfg     config.Config // where the collector is, and how to speak to it
 
-	mu     sync.Mutex
-	errs   []error
-	waited time.Duration
-	cutoff time.Time // when not zero, no flush waits past it (see Cutoff)
+	mu      sync.Mutex
+	errs    []error
+	waited  time.Duration
+	cutoff  time.Time // when not zero, no flush waits past it (see Cutoff)
+	checked bool      // the collector answered the check, and no export lost its connection since
+	verdict error     // the check's answer when no span may go: not OTLP, or a redirect
+	status  string    // the HTTP status of the check's answer when it refused
 }
 
 // Watch starts counting the spans for the collector at cfg.Endpoint.
@@ -67,7 +68,7 @@ func Watch(cfg config.Config) *Watcher {
 		os.Setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10))
 	}
 
-	w := &Watcher{reader: sdkmetric.NewManualReader(), timeout: timeout, endpoint: cfg.Endpoint, tls: cfg.TLS}
+	w := &Watcher{reader: sdkmetric.NewManualReader(), timeout: timeout, cfg: cfg}
 	// Counting needs no exemplars, nor the count of spans not yet ended;
 	// the SDK would otherwise do both on every span started and ended, a
 	// few percent of a busy run's CPU each.
@@ -85,10 +86,13 @@ func (w *Watcher) handle(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.errs = append(w.errs, err)
+	if disconnected(err.Error()) {
+		w.checked = false // the next flush checks the collector again
+	}
 }
 
-// Flush waits until the collector accepts a connection (see
-// waitForCollector), exports every span that has ended and waits for the
+// Flush waits until the collector accepts a connection and answers as one
+// (see check), exports every span that has ended and waits for the
 // collector's answer: at most the timeout given to Watch, and a moment for
 // the exporter to give its own error.
 func (w *Watcher) Flush() {
@@ -104,7 +108,9 @@ func (w *Watcher) Flush() {
 // ended before the call has left the batch processor's queue: exported, or
 // lost with a collector that went away after taking spans (Result counts
 // them; the next Sync waits for the collector again). An error means the
-// collector could not be reached within the timeout, or said no.
+// collector could not be reached within the timeout, or said no; the flushes
+// after it wait no longer, so that a run ends within one timeout of the
+// collector's last answer.
 func (w *Watcher) Sync() error {
 	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
 	if !ok {
@@ -117,13 +123,36 @@ func (w *Watcher) Sync() error {
 	if !w.cutoff.IsZero() && w.cutoff.Before(deadline) {
 		deadline = w.cutoff
 	}
+	checked, verdict := w.checked, w.verdict
 	w.mu.Unlock()
-	waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
-	refused := waitForCollector(waitCtx, w.endpoint, w.tls)
-	cancelWait()
-	if refused == nil {
+	if verdict != nil {
+		return verdict
+	}
+	var unreached error // why no connection was made, if none was
+	if !checked {
+		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
+		found := check(waitCtx, w.cfg)
+		cancelWait()
+		var status *statusError
+		switch {
+		case errors.As(found, new(*NotOTLPError)), errors.As(found, new(*RedirectError)):
+			w.stop(tp, found)
+			return found
+		case errors.As(found, &status):
+			w.mu.Lock()
+			w.checked, w.status = true, status.status
+			w.mu.Unlock()
+		case found != nil:
+			unreached = found
+		default:
+			w.mu.Lock()
+			w.checked = true
+			w.mu.Unlock()
+		}
+	}
+	if unreached == nil {
 		deadline = deadline.Add(flushGrace)
-	} // else nothing listened all along: the flush is a last attempt, within the timeout
+	} // else no connection was made: the flush is a last attempt, within the timeout
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	err := tp.ForceFlush(ctx)
@@ -131,14 +160,30 @@ func (w *Watcher) Sync() error {
 		return nil
 	}
 	w.handle(err)
-	if refused != nil {
-		w.handle(refused) // the exporter's error may only say it gave up
-		return err
-	}
-	if ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0 {
+	if unreached != nil {
+		w.handle(unreached) // the exporter's error may only say it gave up
+	} else if ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0 {
 		return nil // the collector went away during the flush: see above
 	}
+	w.Cutoff(time.Now())
 	return err
+}
+
+// stop keeps every span from the endpoint, whose answer to the check says
+// that it is no OTLP collector (see Result), and stops the flushes. gf's
+// Init builds an exporter that would follow a redirect and take a web
+// page's 200 for a delivery: the tracer provider is shut down with a
+// context that has already ended, which makes it drop what it holds, and
+// makes the shutdown that the program calls at its end do nothing.
+func (w *Watcher) stop(tp *sdktrace.TracerProvider, verdict error) {
+	w.handle(verdict)
+	w.mu.Lock()
+	w.verdict = verdict
+	w.mu.Unlock()
+	w.Cutoff(time.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tp.Shutdown(ctx)
 }
 
 // Cutoff makes the flushes that start from now on wait at most until at
@@ -147,7 +192,9 @@ func (w *Watcher) Sync() error {
 func (w *Watcher) Cutoff(at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.cutoff = at
+	if w.cutoff.IsZero() || at.Before(w.cutoff) {
+		w.cutoff = at
+	}
 }
 
 // Result is what the SDK counted, and the errors it reported.
@@ -159,6 +206,9 @@ type Result struct {
 	Errs      []error
 	Timeout   time.Duration // how long Flush was allowed to wait
 	Waited    time.Duration // how long Flush waited
+	// Refusal is the HTTP status with which the collector refused the
+	// program's check (see check), or "".
+	Refusal string
 }
 
 // Lost is the number of spans that did not reach the collector: failed,
@@ -204,6 +254,12 @@ func (w *Watcher) Result() Result {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r.Errs = append([]error(nil), w.errs...)
-	r.Timeout, r.Waited = w.timeout, w.waited
+	r.Timeout, r.Waited, r.Refusal = w.timeout, w.waited, w.status
+	if w.verdict != nil {
+		// Whatever the exporter may have sent, that endpoint took no span
+		// as a collector does.
+		r.Failed += r.Delivered
+		r.Delivered = 0
+	}
 	return r
 }

@@ -39,7 +39,38 @@ type Fault struct {
 	// Message is what the receiver says with a refusal, an unavailability
 	// or a partial success.
 	Message string
+
+	// The faults below are those of something that is not a working OTLP
+	// collector: a web page, a proxy, a redirect, another protocol, a
+	// process that hangs up or stops.
+
+	// Status, for OTLP/HTTP, answers every request with this HTTP status
+	// and Body instead of an OTLP answer, and with Location for a redirect
+	// (3xx); the spans are not recorded. A web page, a proxy's error page
+	// or a redirect answers so. Over gRPC it does nothing.
+	Status   int
+	Location string
+	Body     string
+	// ContentType, for OTLP/HTTP, is the Content-Type header of every
+	// answer: of Status's, or of the OTLP answer, which is then encoded in
+	// JSON if it names a JSON media type, else in protobuf. When empty, an
+	// OTLP answer says application/x-protobuf and Status's says nothing.
+	ContentType string
+	// Garbage answers every new connection with bytes that are neither
+	// HTTP nor gRPC nor TLS (an SSH server's greeting), then closes it.
+	Garbage bool
+	// HangUp closes every new connection once the client has sent
+	// something, without an answer.
+	HangUp bool
+	// Freeze stops answering altogether, as a collector whose process is
+	// stopped or whose host is cut off: new connections are held as with
+	// Hold, and exports on the connections already open get no answer.
+	Freeze bool
 }
+
+// garbage is what Fault.Garbage answers: an SSH server's greeting, which
+// is what a wrong port often gives.
+const garbage = "SSH-2.0-OpenSSH_9.6 not-a-collector\r\n"
 
 // SetFault changes how the receiver answers from now on; SetFault(Fault{})
 // makes it behave again.
@@ -47,7 +78,7 @@ func (r *Receiver) SetFault(f Fault) {
 	r.mu.Lock()
 	r.fault, r.faultSince, r.unavailable = f, time.Now(), 0
 	var release []net.Conn
-	if !f.Hold {
+	if !f.Hold && !f.Freeze {
 		// Connections held so far are dropped, so that the client
 		// reconnects to a receiver that answers.
 		release, r.held = r.held, nil
@@ -56,6 +87,14 @@ func (r *Receiver) SetFault(f Fault) {
 	for _, c := range release {
 		c.Close()
 	}
+}
+
+// Connections returns how many TCP connections the receiver accepted, over
+// all its restarts: a test can see whether a client opens one per export.
+func (r *Receiver) Connections() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.conns
 }
 
 // Attempts returns how many export requests arrived, those the receiver
@@ -76,21 +115,33 @@ type answer struct {
 
 // decide counts the attempt and picks the answer to it, after the fault's
 // delay. It returns false when the export is to get no answer at all: the
-// client gave up or the receiver stopped during the delay.
-func (r *Receiver) decide(ctx context.Context) (answer, bool) {
+// client gave up or the receiver stopped during the delay. An empty export
+// (no spans: a client checking that a collector answers) gets the answer
+// an export would get, but it is not counted in Attempts, nor does it use
+// up Fault.Unavailable.
+func (r *Receiver) decide(ctx context.Context, empty bool) (answer, bool) {
 	r.mu.Lock()
-	r.attempts++
 	f, since := r.fault, r.faultSince
 	unavailable := r.unavailable < f.Unavailable || time.Since(since) < f.UnavailableFor
-	if r.unavailable < f.Unavailable {
-		r.unavailable++
+	if !empty {
+		r.attempts++
+		if r.unavailable < f.Unavailable {
+			r.unavailable++
+		}
 	}
 	stopped := r.stopped
 	r.mu.Unlock()
 
-	if f.Delay > 0 {
+	var wait <-chan time.Time // nil: no delay
+	switch {
+	case f.Freeze:
+		wait = make(chan time.Time) // never
+	case f.Delay > 0:
+		wait = time.After(f.Delay)
+	}
+	if wait != nil {
 		select {
-		case <-time.After(f.Delay):
+		case <-wait:
 		case <-ctx.Done():
 			return answer{}, false
 		case <-stopped:
@@ -105,9 +156,16 @@ func (r *Receiver) decide(ctx context.Context) (answer, bool) {
 	case unavailable:
 		return answer{code: codes.Unavailable, message: message, retryAfter: f.RetryAfter}, true
 	case f.Refuse != codes.OK:
-		return answer{code: f.Refuse, message: message}, true
+		return answer{code: f.Refuse, message: message, retryAfter: f.RetryAfter}, true
 	}
 	return answer{reject: f.Reject, message: message}, true
+}
+
+// webAnswer is Fault.Status's answer, or false when there is none.
+func (r *Receiver) webAnswer() (Fault, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fault, r.fault.Status != 0
 }
 
 // rejectLast drops the last reject spans (at most all of them) and returns
@@ -181,20 +239,39 @@ type holdListener struct {
 func (l holdListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
+		if err == nil {
+			l.r.mu.Lock()
+			l.r.conns++
+			l.r.mu.Unlock()
+		}
 		if err != nil || !l.r.hold(c) {
 			return c, err
 		}
 	}
 }
 
-// hold keeps c, silent, when the fault says so, and tells whether it did.
+// hold keeps c, silent, when the fault says so, or answers it with
+// garbage or hangs up on it, and tells whether it took c.
 func (r *Receiver) hold(c net.Conn) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.fault.Hold {
+	switch f := r.fault; {
+	case f.Hold || f.Freeze:
+		r.held = append(r.held, c)
+	case f.Garbage:
+		go func() {
+			c.Write([]byte(garbage))
+			c.Close()
+		}()
+	case f.HangUp:
+		go func() {
+			c.SetReadDeadline(time.Now().Add(graceTime))
+			c.Read(make([]byte, 1))
+			c.Close()
+		}()
+	default:
 		return false
 	}
-	r.held = append(r.held, c)
 	return true
 }
 
