@@ -217,19 +217,16 @@ var retryable = map[string]string{
 	"502": "a gateway in front of it could not reach it", "504": "a gateway in front of it could not reach it",
 }
 
-// keptRefusing recognises an exporter that gave up retrying because the
-// collector refused for now, every time, until the timeout. refusal is
-// the HTTP status of the check's answer: the OTLP/HTTP exporter's error
-// names only the body of the answer.
+// keptRefusing recognises an exporter that gave up, or a flush that
+// stopped waiting, because the collector refused for now, every time,
+// until the timeout. refusal is the HTTP status and body with which the
+// collector refused the check: the OTLP/HTTP exporter's error names only
+// the body, and comes only when it gives up, often after the flush.
 func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (string, bool) {
 	msg := err.Error()
-	if m := retryFailure.FindStringSubmatch(msg); m != nil {
-		code, _, _ := strings.Cut(refusal, " ")
-		gist, ok := retryable[code]
-		if !ok {
-			return fmt.Sprintf("the collector at %s kept asking to be retried for %s (%s)", endpoint, timeout, m[1]), true
-		}
-		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s (%s): %s", endpoint, timeout, refusal, m[1], gist), true
+	code, _, _ := strings.Cut(refusal, " ")
+	if gist, ok := retryable[code]; ok && (retryFailure.MatchString(msg) || errors.Is(err, context.DeadlineExceeded)) {
+		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s: %s", endpoint, timeout, refusal, gist), true
 	}
 	var withStatus interface{ GRPCStatus() *status.Status }
 	if !errors.As(err, &withStatus) || disconnected(msg) || strings.Contains(msg, "connection error") {
@@ -245,4 +242,4 @@ func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (s
 // retryFailure finds the body of the last answer in the OTLP/HTTP
 // exporter's error for a refusal it retried: "retry-able request failure:
 // body: MESSAGE".
-var retryFailure = regexp.MustCompile(`retry-able request failure: body: (.*)$`)
+var retryFailure = regexp.MustCompile(`retry-able request failure: body: `)

@@ -50,7 +50,8 @@ type Watcher struct {
 	waited  time.Duration
 	cutoff  time.Time // when not zero, no flush waits past it (see Cutoff)
 	checked bool      // the collector answered the check, and no export lost its connection since
-	verdict error     // the check's answer when no span may go: not OTLP, or a redirect
+	stopped error     // why no span may go any more, or nil (see stop)
+	verdict bool      // stopped because the endpoint is no OTLP collector: it took no span
 	status  string    // the HTTP status of the check's answer when it refused
 }
 
@@ -123,10 +124,10 @@ func (w *Watcher) Sync() error {
 	if !w.cutoff.IsZero() && w.cutoff.Before(deadline) {
 		deadline = w.cutoff
 	}
-	checked, verdict := w.checked, w.verdict
+	checked, stopped := w.checked, w.stopped
 	w.mu.Unlock()
-	if verdict != nil {
-		return verdict
+	if stopped != nil {
+		return stopped
 	}
 	var unreached error // why no connection was made, if none was
 	if !checked {
@@ -136,7 +137,8 @@ func (w *Watcher) Sync() error {
 		var status *statusError
 		switch {
 		case errors.As(found, new(*NotOTLPError)), errors.As(found, new(*RedirectError)):
-			w.stop(tp, found)
+			w.handle(found)
+			w.stop(tp, found, true)
 			return found
 		case errors.As(found, &status):
 			w.mu.Lock()
@@ -160,25 +162,32 @@ func (w *Watcher) Sync() error {
 		return nil
 	}
 	w.handle(err)
-	if unreached != nil {
+	switch {
+	case errors.As(unreached, new(errNoConnection)):
+		// The spans are still queued: the shutdown at the end would try
+		// once more, and gf's would log its failure with a stack.
+		w.handle(unreached)
+		w.stop(tp, err, false)
+	case unreached != nil:
 		w.handle(unreached) // the exporter's error may only say it gave up
-	} else if ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0 {
+	case ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	}
 	w.Cutoff(time.Now())
 	return err
 }
 
-// stop keeps every span from the endpoint, whose answer to the check says
-// that it is no OTLP collector (see Result), and stops the flushes. gf's
-// Init builds an exporter that would follow a redirect and take a web
-// page's 200 for a delivery: the tracer provider is shut down with a
-// context that has already ended, which makes it drop what it holds, and
-// makes the shutdown that the program calls at its end do nothing.
-func (w *Watcher) stop(tp *sdktrace.TracerProvider, verdict error) {
-	w.handle(verdict)
+// stop keeps the spans still queued from leaving: no flush exports them
+// any more, nor does the shutdown that the program calls at its end. It is
+// for an endpoint whose answer to the check says that it is no OTLP
+// collector (verdict: see Result), or that could not be reached within the
+// timeout. gf's Init builds an exporter that would follow a redirect and
+// take a web page's 200 for a delivery, and cannot be given another: the
+// tracer provider is shut down with a context that has already ended,
+// which marks it shut down without exporting what it holds.
+func (w *Watcher) stop(tp *sdktrace.TracerProvider, why error, verdict bool) {
 	w.mu.Lock()
-	w.verdict = verdict
+	w.stopped, w.verdict = why, verdict
 	w.mu.Unlock()
 	w.Cutoff(time.Now())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -255,7 +264,7 @@ func (w *Watcher) Result() Result {
 	defer w.mu.Unlock()
 	r.Errs = append([]error(nil), w.errs...)
 	r.Timeout, r.Waited, r.Refusal = w.timeout, w.waited, w.status
-	if w.verdict != nil {
+	if w.verdict {
 		// Whatever the exporter may have sent, that endpoint took no span
 		// as a collector does.
 		r.Failed += r.Delivered

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -156,17 +158,19 @@ func httpCheck(ctx context.Context, cfg config.Config) (bool, error) {
 	case err != nil:
 		return false, err
 	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return true, &statusError{fmt.Sprintf("%s (%s)", resp.Status, bytes.TrimSpace(body))}
+	}
 	if _, err := readAnswer(resp); err != nil {
 		return true, err
-	}
-	if resp.StatusCode >= 400 {
-		return true, &statusError{resp.Status}
 	}
 	return true, nil
 }
 
-// statusError is the check's error when the collector refused the empty
-// export: the exporter will read the refusal of the spans itself, but its
+// statusError is the check's error, "STATUS (BODY)", when the collector
+// refused the empty export: the exporter will read the refusal of the spans itself, but its
 // error does not name the status of a refusal it retried.
 type statusError struct{ status string }
 

@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"io"
 	"net"
 	"time"
 
@@ -56,8 +57,9 @@ type Fault struct {
 	// JSON if it names a JSON media type, else in protobuf. When empty, an
 	// OTLP answer says application/x-protobuf and Status's says nothing.
 	ContentType string
-	// Garbage answers every new connection with bytes that are neither
-	// HTTP nor gRPC nor TLS (an SSH server's greeting), then closes it.
+	// Garbage answers what a client sends on a new connection with bytes
+	// that are neither HTTP nor gRPC nor TLS (an SSH server's greeting),
+	// and closes it a moment later.
 	Garbage bool
 	// HangUp closes every new connection once the client has sent
 	// something, without an answer.
@@ -260,7 +262,12 @@ func (r *Receiver) hold(c net.Conn) bool {
 		r.held = append(r.held, c)
 	case f.Garbage:
 		go func() {
+			// As a server of another protocol does: it answers what the
+			// client said in its own words, and hangs up a moment later.
+			c.SetReadDeadline(time.Now().Add(graceTime))
+			c.Read(make([]byte, 64<<10))
 			c.Write([]byte(garbage))
+			io.Copy(io.Discard, c)
 			c.Close()
 		}()
 	case f.HangUp:
