@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -179,6 +180,10 @@ func refusal(err error) (string, bool) {
 		s := withStatus.GRPCStatus()
 		switch s.Code() {
 		case codes.OK, codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unknown:
+		case codes.ResourceExhausted:
+			if !retried(s) {
+				return fmt.Sprintf("the collector refused the spans: %s (%s): %s", s.Code(), s.Message(), retryable[s.Code().String()]), true
+			}
 		case codes.Unauthenticated:
 			return tokenRefused(s.Code().String(), s.Message()), true
 		default:
@@ -243,3 +248,14 @@ func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (s
 // exporter's error for a refusal it retried: "retry-able request failure:
 // body: MESSAGE".
 var retryFailure = regexp.MustCompile(`retry-able request failure: body: `)
+
+// retried tells whether the gRPC exporter retries a status: it retries
+// RESOURCE_EXHAUSTED only when the collector says when to (RetryInfo).
+func retried(s *status.Status) bool {
+	for _, d := range s.Details() {
+		if _, ok := d.(*errdetails.RetryInfo); ok {
+			return true
+		}
+	}
+	return s.Code() != codes.ResourceExhausted
+}
