@@ -74,15 +74,20 @@ func check(ctx context.Context, cfg config.Config) error {
 	if cfg.Protocol == config.HTTP {
 		probe = httpCheck
 	}
+	var refused error // the last refused connection
 	for {
 		connected, err := probe(ctx, cfg)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			refused = err
+		}
 		switch {
 		case connected && err == nil:
 			return nil
 		case connected:
 			return err
-		case ctx.Err() != nil && errors.Is(err, syscall.ECONNREFUSED):
-			return errRefused{err}
+		case ctx.Err() != nil && refused != nil:
+			// The last try may have been cut short by ctx instead.
+			return errRefused{refused}
 		case ctx.Err() != nil:
 			return errNoConnection{err}
 		case !errors.Is(err, syscall.ECONNREFUSED) && !isTimeout(err):
