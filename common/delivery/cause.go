@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -25,14 +27,16 @@ var partialSuccess = regexp.MustCompile(`OTLP partial success: (.*) \((\d+) span
 type kind int
 
 const (
-	delivered  kind = iota
-	problem         // TLS or protocol trouble before any answer: someone is there
-	refused         // the collector answered no (a status, a partial success)
-	nobody          // the connection was refused: nothing listens
-	gone            // the collector took spans, then went away
-	dropped         // the batch processor's queue overflowed
-	noAnswer        // a connection, but no answer within the timeout
-	otherCause      // anything else
+	delivered    kind = iota
+	notCollector      // an answer, but not an OTLP one: a web page, a redirect
+	problem           // TLS or protocol trouble before any answer: someone is there
+	refused           // the collector answered no (a status, a partial success)
+	nobody            // the connection was refused: nothing listens
+	gone              // the collector took spans, then went away
+	dropped           // the batch processor's queue overflowed
+	noAnswer          // a connection, but no answer within the timeout
+	unreached         // no connection within the timeout, though none was refused
+	otherCause        // anything else
 )
 
 // Cause says in plain words why spans did not reach the collector at
@@ -47,7 +51,7 @@ func (r Result) Cause(endpoint string) string {
 // in a TLS handshake: then the cause is not that nothing runs there.
 func (r Result) Answered() bool {
 	k := r.kind()
-	return k == problem || k == refused
+	return k == problem || k == refused || k == notCollector
 }
 
 // NoAnswer tells whether something accepted the connection but the spans
@@ -76,6 +80,11 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	// that it speaks TLS or another protocol.
 	wentAway := r.Delivered > 0
 	for _, err := range r.Errs {
+		if s, ok := notCollectorAnswer(err, endpoint); ok {
+			return s, notCollector
+		}
+	}
+	for _, err := range r.Errs {
 		if wentAway && disconnected(err.Error()) {
 			continue
 		}
@@ -91,6 +100,11 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 			return s, refused
 		}
 	}
+	for i := len(r.Errs) - 1; i >= 0; i-- {
+		if s, ok := keptRefusing(r.Errs[i], r.Refusal, endpoint, r.Timeout); ok {
+			return s, refused
+		}
+	}
 	for _, err := range r.Errs {
 		if wentAway && disconnected(err.Error()) {
 			how := "it closed the connection"
@@ -103,6 +117,11 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	for _, err := range r.Errs {
 		if strings.Contains(err.Error(), "connection refused") {
 			return fmt.Sprintf("connection refused: nothing listens at %s", endpoint), nobody
+		}
+	}
+	for _, err := range r.Errs {
+		if errors.As(err, new(errNoConnection)) {
+			return fmt.Sprintf("no connection to %s could be made within %s (%v); if the collector is far or busy, give it longer with -timeout", endpoint, r.Timeout, errors.Unwrap(err)), unreached
 		}
 	}
 	if r.Dropped > 0 {
@@ -161,6 +180,10 @@ func refusal(err error) (string, bool) {
 		s := withStatus.GRPCStatus()
 		switch s.Code() {
 		case codes.OK, codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unknown:
+		case codes.ResourceExhausted:
+			if !retried(s) {
+				return fmt.Sprintf("the collector refused the spans: %s (%s): %s", s.Code(), s.Message(), retryable[s.Code().String()]), true
+			}
 		case codes.Unauthenticated:
 			return tokenRefused(s.Code().String(), s.Message()), true
 		default:
@@ -174,4 +197,65 @@ func refusal(err error) (string, bool) {
 // Unauthenticated, HTTP 401) as such.
 func tokenRefused(status, message string) string {
 	return fmt.Sprintf("the collector refused the token: %s (%s); give the right one with -token or TRACE_TOKEN", status, message)
+}
+
+// notCollectorAnswer names an answer that is not an OTLP collector's: a
+// web page, a garbled answer, a redirect (see answer.go).
+func notCollectorAnswer(err error, endpoint string) (string, bool) {
+	var notOTLP *NotOTLPError
+	var redirect *RedirectError
+	switch {
+	case errors.As(err, &notOTLP):
+		return fmt.Sprintf("%v: %s is not an OTLP/HTTP endpoint, or something in front of it answered instead", notOTLP, endpoint), true
+	case errors.As(err, &redirect):
+		return fmt.Sprintf("%v; OTLP has no redirects, so this program does not follow it: point -endpoint at the collector itself", redirect), true
+	}
+	return "", false
+}
+
+// retryable is the gist of each status with which a collector refuses for
+// now, asking to be retried: HTTP 429, 502, 503, 504, gRPC
+// RESOURCE_EXHAUSTED and UNAVAILABLE.
+var retryable = map[string]string{
+	"429": "it is rate-limiting this program", "ResourceExhausted": "it is rate-limiting this program",
+	"503": "it is unavailable", "Unavailable": "it is unavailable",
+	"502": "a gateway in front of it could not reach it", "504": "a gateway in front of it could not reach it",
+}
+
+// keptRefusing recognises an exporter that gave up, or a flush that
+// stopped waiting, because the collector refused for now, every time,
+// until the timeout. refusal is the HTTP status and body with which the
+// collector refused the check: the OTLP/HTTP exporter's error names only
+// the body, and comes only when it gives up, often after the flush.
+func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (string, bool) {
+	msg := err.Error()
+	code, _, _ := strings.Cut(refusal, " ")
+	if gist, ok := retryable[code]; ok && (retryFailure.MatchString(msg) || errors.Is(err, context.DeadlineExceeded)) {
+		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s: %s", endpoint, timeout, refusal, gist), true
+	}
+	var withStatus interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &withStatus) || disconnected(msg) || strings.Contains(msg, "connection error") {
+		return "", false
+	}
+	s := withStatus.GRPCStatus()
+	if gist, ok := retryable[s.Code().String()]; ok && s.Code() != codes.OK {
+		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s (%s): %s", endpoint, timeout, s.Code(), s.Message(), gist), true
+	}
+	return "", false
+}
+
+// retryFailure finds the body of the last answer in the OTLP/HTTP
+// exporter's error for a refusal it retried: "retry-able request failure:
+// body: MESSAGE".
+var retryFailure = regexp.MustCompile(`retry-able request failure: body: `)
+
+// retried tells whether the gRPC exporter retries a status: it retries
+// RESOURCE_EXHAUSTED only when the collector says when to (RetryInfo).
+func retried(s *status.Status) bool {
+	for _, d := range s.Details() {
+		if _, ok := d.(*errdetails.RetryInfo); ok {
+			return true
+		}
+	}
+	return s.Code() != codes.ResourceExhausted
 }

@@ -11,7 +11,6 @@ package delivery
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"strconv"
 	"sync"
@@ -41,15 +40,18 @@ const flushGrace = 500 * time.Millisecond
 
 // Watcher collects the SDK's counts and export errors of one process.
 type Watcher struct {
-	reader   *sdkmetric.ManualReader
-	timeout  time.Duration
-	endpoint string      // host:port of the collector
-	tls      *tls.Config // nil for plaintext
+	reader  *sdkmetric.ManualReader
+	timeout time.Duration
+	cfg     config.Config // where the collector is, and how to speak to it
 
-	mu     sync.Mutex
-	errs   []error
-	waited time.Duration
-	cutoff time.Time // when not zero, no flush waits past it (see Cutoff)
+	mu      sync.Mutex
+	errs    []error
+	waited  time.Duration
+	cutoff  time.Time // when not zero, no flush waits past it (see Cutoff)
+	checked bool      // the collector answered the check, and no export lost its connection since
+	stopped error     // why no span may go any more, or nil (see stop)
+	verdict bool      // stopped because the endpoint is no OTLP collector: it took no span
+	status  string    // the HTTP status of the check's answer when it refused
 }
 
 // NewWatcher makes a Watcher for the collector at cfg.Endpoint; it changes
@@ -59,7 +61,7 @@ type Watcher struct {
 // global error handler. cfg.Timeout is the longest Flush waits for the
 // collector.
 func NewWatcher(cfg config.Config) *Watcher {
-	return &Watcher{reader: sdkmetric.NewManualReader(), timeout: cfg.Timeout, endpoint: cfg.Endpoint, tls: cfg.TLS}
+	return &Watcher{reader: sdkmetric.NewManualReader(), timeout: cfg.Timeout, cfg: cfg}
 }
 
 // Env is what the SDK must find in the environment before tracing starts,
@@ -94,10 +96,13 @@ func (w *Watcher) handle(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.errs = append(w.errs, err)
+	if disconnected(err.Error()) {
+		w.checked = false // the next flush checks the collector again
+	}
 }
 
-// Flush waits until the collector accepts a connection (see
-// waitForCollector), exports every span that has ended and waits for the
+// Flush waits until the collector accepts a connection and answers as one
+// (see check), exports every span that has ended and waits for the
 // collector's answer: at most the timeout given to Watch, and a moment for
 // the exporter to give its own error.
 func (w *Watcher) Flush() {
@@ -113,7 +118,9 @@ func (w *Watcher) Flush() {
 // ended before the call has left the batch processor's queue: exported, or
 // lost with a collector that went away after taking spans (Result counts
 // them; the next Sync waits for the collector again). An error means the
-// collector could not be reached within the timeout, or said no.
+// collector could not be reached within the timeout, or said no; the flushes
+// after it wait no longer, so that a run ends within one timeout of the
+// collector's last answer.
 func (w *Watcher) Sync() error {
 	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
 	if !ok {
@@ -126,13 +133,37 @@ func (w *Watcher) Sync() error {
 	if !w.cutoff.IsZero() && w.cutoff.Before(deadline) {
 		deadline = w.cutoff
 	}
+	checked, stopped := w.checked, w.stopped
 	w.mu.Unlock()
-	waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
-	refused := waitForCollector(waitCtx, w.endpoint, w.tls)
-	cancelWait()
-	if refused == nil {
+	if stopped != nil {
+		return stopped
+	}
+	var unreached error // why no connection was made, if none was
+	if !checked {
+		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
+		found := check(waitCtx, w.cfg)
+		cancelWait()
+		var status *statusError
+		switch {
+		case errors.As(found, new(*NotOTLPError)), errors.As(found, new(*RedirectError)):
+			w.handle(found)
+			w.stop(tp, found, true)
+			return found
+		case errors.As(found, &status):
+			w.mu.Lock()
+			w.checked, w.status = true, status.status
+			w.mu.Unlock()
+		case found != nil:
+			unreached = found
+		default:
+			w.mu.Lock()
+			w.checked = true
+			w.mu.Unlock()
+		}
+	}
+	if unreached == nil {
 		deadline = deadline.Add(flushGrace)
-	} // else nothing listened all along: the flush is a last attempt, within the timeout
+	} // else no connection was made: the flush is a last attempt, within the timeout
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	err := tp.ForceFlush(ctx)
@@ -140,14 +171,37 @@ func (w *Watcher) Sync() error {
 		return nil
 	}
 	w.handle(err)
-	if refused != nil {
-		w.handle(refused) // the exporter's error may only say it gave up
-		return err
-	}
-	if ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0 {
+	switch {
+	case errors.As(unreached, new(errNoConnection)):
+		// The spans are still queued: the shutdown at the end would try
+		// once more, and gf's would log its failure with a stack.
+		w.handle(unreached)
+		w.stop(tp, err, false)
+	case unreached != nil:
+		w.handle(unreached) // the exporter's error may only say it gave up
+	case ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	}
+	w.Cutoff(time.Now())
 	return err
+}
+
+// stop keeps the spans still queued from leaving: no flush exports them
+// any more, nor does the shutdown that the program calls at its end. It is
+// for an endpoint whose answer to the check says that it is no OTLP
+// collector (verdict: see Result), or that could not be reached within the
+// timeout. gf's Init builds an exporter that would follow a redirect and
+// take a web page's 200 for a delivery, and cannot be given another: the
+// tracer provider is shut down with a context that has already ended,
+// which marks it shut down without exporting what it holds.
+func (w *Watcher) stop(tp *sdktrace.TracerProvider, why error, verdict bool) {
+	w.mu.Lock()
+	w.stopped, w.verdict = why, verdict
+	w.mu.Unlock()
+	w.Cutoff(time.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tp.Shutdown(ctx)
 }
 
 // Cutoff makes the flushes that start from now on wait at most until at
@@ -156,7 +210,9 @@ func (w *Watcher) Sync() error {
 func (w *Watcher) Cutoff(at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.cutoff = at
+	if w.cutoff.IsZero() || at.Before(w.cutoff) {
+		w.cutoff = at
+	}
 }
 
 // Result is what the SDK counted, and the errors it reported.
@@ -171,6 +227,9 @@ type Result struct {
 
 	// Made and RootsSampled count what a sampler decided (see sampling.go).
 	Made, RootsSampled int64
+	// Refusal is the HTTP status with which the collector refused the
+	// program's check (see check), or "".
+	Refusal string
 }
 
 // Lost is the number of spans that did not reach the collector: failed,
@@ -217,6 +276,12 @@ func (w *Watcher) Result() Result {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r.Errs = append([]error(nil), w.errs...)
-	r.Timeout, r.Waited = w.timeout, w.waited
+	r.Timeout, r.Waited, r.Refusal = w.timeout, w.waited, w.status
+	if w.verdict {
+		// Whatever the exporter may have sent, that endpoint took no span
+		// as a collector does.
+		r.Failed += r.Delivered
+		r.Delivered = 0
+	}
 	return r
 }

@@ -1,71 +1,198 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+
+	"example.com/gftrace/common/config"
 )
 
 // A collector that comes up a moment after the program started would miss
-// the spans without waitForCollector: the OTLP/HTTP exporter does not retry
-// a refused connection (Go's net/http does not count it as temporary),
+// the spans without the check: the OTLP/HTTP exporter does not retry a
+// refused connection (Go's net/http does not count it as temporary),
 // though the OTLP specification says that a client should, and the
 // OTLP/gRPC exporter's first retry comes 2.5 to 7.5 seconds later. In a
 // single run the spans are still queued in the batch processor until the
 // flush, so the flush first waits until the collector accepts a connection.
+//
+// The check is made before the first export and again only after an export
+// lost its connection: one connection of its own per check, not one per
+// flush. Over OTLP/HTTP it sends the collector an empty export with the
+// exporter's TLS and headers, and reads the answer as HTTPClient does: a
+// web page, a redirect or a garbled answer is found before any span leaves
+// (gf's otlphttp.Init builds its exporter with a client of its own, which
+// HTTPClient cannot replace). Over OTLP/gRPC, whose answers the exporter
+// reads correctly, it connects (with TLS, a handshake) and hangs up.
 
-// pollInterval is how often waitForCollector tries to connect.
+// pollInterval is how often the check tries to connect.
 const pollInterval = 100 * time.Millisecond
 
-// handshakeLimit bounds the TLS handshake of waitForCollector: a collector
-// that accepts connections but does not answer is the exporter's to find.
-const handshakeLimit = time.Second
+// answerLimit bounds how long the check waits for an answer once connected:
+// a collector that accepts connections but does not answer is the
+// exporter's to find, within its own timeout.
+const answerLimit = time.Second
 
-// waitForCollector waits until something accepts a TCP connection at addr
-// (host:port), or ctx ends; it returns the error of the last refused
-// connection if it stopped waiting because of ctx, else nil. It waits only
-// while the connection is refused: any other error is the exporter's to
-// report. With tlsConf it completes a TLS handshake before it hangs up, so
-// that a TLS collector does not log a failed handshake for it.
-func waitForCollector(ctx context.Context, addr string, tlsConf *tls.Config) error {
-	if addr == "" || proxied(addr) {
-		return nil // through a proxy, the exporter does not dial addr itself
+// errNoConnection is the check's error when no connection could be made
+// before the flush's deadline, though none was refused.
+type errNoConnection struct{ err error }
+
+func (e errNoConnection) Error() string { return "no connection: " + e.err.Error() }
+func (e errNoConnection) Unwrap() error { return e.err }
+
+// errRefused is the check's error when every connection was refused until
+// the flush's deadline.
+type errRefused struct{ err error }
+
+func (e errRefused) Error() string { return e.err.Error() }
+func (e errRefused) Unwrap() error { return e.err }
+
+// check waits until the collector of cfg accepts a connection, or ctx
+// ends, and tells what it found: nil when the spans may go (a collector
+// answered, or the exporter is left to find out what is there), errRefused
+// or errNoConnection when no connection was made, a *NotOTLPError or a
+// *RedirectError when the answer says that no span must go.
+func check(ctx context.Context, cfg config.Config) error {
+	if cfg.Endpoint == "" || proxied(cfg.Endpoint) {
+		return nil // through a proxy, the exporter does not dial the endpoint itself
 	}
-	var d net.Dialer
+	probe := dialCheck
+	if cfg.Protocol == config.HTTP {
+		probe = httpCheck
+	}
+	var refused error // the last refused connection
 	for {
-		conn, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			if tlsConf != nil {
-				handshake(ctx, conn, addr, tlsConf)
-			}
-			conn.Close()
-			return nil
+		connected, err := probe(ctx, cfg)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			refused = err
 		}
-		if !errors.Is(err, syscall.ECONNREFUSED) {
+		switch {
+		case connected && err == nil:
 			return nil
+		case connected:
+			return err
+		case ctx.Err() != nil && refused != nil:
+			// The last try may have been cut short by ctx instead.
+			return errRefused{refused}
+		case ctx.Err() != nil:
+			return errNoConnection{err}
+		case !errors.Is(err, syscall.ECONNREFUSED) && !isTimeout(err):
+			return nil // no such host, no route...: the exporter's to report
 		}
 		select {
 		case <-ctx.Done():
-			return err
 		case <-time.After(pollInterval):
 		}
 	}
 }
 
-// handshake does a TLS handshake on conn, whatever its outcome.
-func handshake(ctx context.Context, conn net.Conn, addr string, tlsConf *tls.Config) {
-	c := tlsConf.Clone()
-	if c.ServerName == "" {
-		c.ServerName, _, _ = net.SplitHostPort(addr)
+// isTimeout tells whether err is a timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded)
+}
+
+// dialCheck connects to the collector and, with TLS, completes a handshake
+// before it hangs up, so that a TLS collector does not log a failed
+// handshake for it. Once connected, nothing is an error: the exporter reads
+// the collector's answers.
+func dialCheck(ctx context.Context, cfg config.Config) (connected bool, err error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", cfg.Endpoint)
+	if err != nil {
+		return false, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, handshakeLimit)
+	defer conn.Close()
+	if cfg.TLS != nil {
+		c := cfg.TLS.Clone()
+		if c.ServerName == "" {
+			c.ServerName, _, _ = net.SplitHostPort(cfg.Endpoint)
+		}
+		ctx, cancel := context.WithTimeout(ctx, answerLimit)
+		defer cancel()
+		tls.Client(conn, c).HandshakeContext(ctx)
+	}
+	return true, nil
+}
+
+// httpCheck sends the collector an empty export, as the exporter would send
+// spans, and reads the answer. Only a redirect or a 2xx that is not an
+// OTLP answer is an error: a refusal, no answer or a TLS problem is the
+// exporter's to report, in its own words.
+func httpCheck(ctx context.Context, cfg config.Config) (bool, error) {
+	var connected atomic.Bool
+	body, _ := proto.Marshal(&coltracepb.ExportTraceServiceRequest{})
+	// Once connected, the handshake and the answer have answerLimit.
+	reqCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	tls.Client(conn, c).HandshakeContext(ctx)
+	var once sync.Once
+	trace := &httptrace.ClientTrace{ConnectDone: func(_, _ string, err error) {
+		if err == nil {
+			once.Do(func() { connected.Store(true); time.AfterFunc(answerLimit, cancel) })
+		}
+	}}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(reqCtx, trace), http.MethodPost, cfg.Target(), bytes.NewReader(body))
+	if err != nil {
+		return false, nil
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	for k, v := range exportHeaders(cfg) {
+		req.Header.Set(k, v)
+	}
+	client := HTTPClient(cfg)
+	client.Transport = client.Transport.(otlpOnly).next // the answer is read below
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
+	switch {
+	case err != nil && connected.Load():
+		return true, nil // no answer, a hang-up: the exporter's to report
+	case err != nil:
+		return false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return true, &statusError{fmt.Sprintf("%s (%s)", resp.Status, bytes.TrimSpace(body))}
+	}
+	if _, err := readAnswer(resp); err != nil {
+		return true, err
+	}
+	return true, nil
+}
+
+// statusError is the check's error, "STATUS (BODY)", when the collector
+// refused the empty export: the exporter will read the refusal of the spans itself, but its
+// error does not name the status of a refusal it retried.
+type statusError struct{ status string }
+
+func (e *statusError) Error() string { return e.status }
+
+// exportHeaders are the headers the exporter sends: the token as
+// Authentication and the others of cfg (gf's otlphttp.Init sends none, and
+// is used only when there are none; package provider sends these).
+func exportHeaders(cfg config.Config) map[string]string {
+	h := map[string]string{}
+	if cfg.Token != "" {
+		h[config.AuthHeader] = cfg.Token
+	}
+	for k, v := range cfg.Headers {
+		h[k] = v
+	}
+	return h
 }
 
 // proxied tells whether the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)

@@ -34,6 +34,10 @@ func connectionProblem(msg, endpoint string, secure bool) (string, bool) {
 		// net/http says readLoopPeekFailLocked when the server spoke
 		// before the request went out, as a gRPC server does.
 		return fmt.Sprintf("the collector at %s answered in HTTP/2 frames, as gRPC does: that is an OTLP/gRPC port (usually 4317); use its OTLP/HTTP port (usually 4318), or inprocess-grpc", endpoint), true
+	case strings.Contains(msg, "error reading server preface: http2:"):
+		return fmt.Sprintf("the collector at %s answered with something that is not gRPC: that is not an OTLP/gRPC port (usually 4317)", endpoint), true
+	case strings.Contains(msg, "malformed HTTP"):
+		return fmt.Sprintf("the collector at %s answered with something that is not HTTP: that is not an OTLP/HTTP port (usually 4318)", endpoint), true
 	case strings.Contains(msg, "tls: certificate required"):
 		return fmt.Sprintf("the collector at %s requires a client certificate (mutual TLS): give one with -cert FILE -key FILE", endpoint), true
 	case strings.Contains(msg, "remote error: tls: unknown certificate authority"), strings.Contains(msg, "remote error: tls: bad certificate"):

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/encoding/gzip"
 
 	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/delivery"
 )
 
 // Needed tells whether cfg asks for more than gf's Init can do.
@@ -52,8 +53,8 @@ func GRPC(cfg config.Config) (shutdown func(context.Context), err error) {
 // HTTP is otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path) with TLS, headers and a sampler.
 func HTTP(cfg config.Config) (shutdown func(), err error) {
 	exporter, err := otlptracehttp.New(context.Background(),
-		otlptracehttp.WithEndpointURL(cfg.Target()), // its scheme says TLS or not, whatever OTEL_* says
-		otlptracehttp.WithTLSClientConfig(cfg.TLS),  // nil: the system's roots
+		otlptracehttp.WithEndpointURL(cfg.Target()),            // its scheme says TLS or not, whatever OTEL_* says
+		otlptracehttp.WithHTTPClient(delivery.HTTPClient(cfg)), // cfg.TLS, no redirects, only OTLP answers count
 		otlptracehttp.WithHeaders(headers(cfg, false)),
 		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 	if err != nil {

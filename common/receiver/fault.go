@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"sort"
@@ -48,7 +49,39 @@ type Fault struct {
 	// raw, Go-quoted, JSON-escaped and URL-escaped, as a collector that
 	// explains what it got does: secrets must not reach the output that way.
 	EchoHeaders bool
+
+	// The faults below are those of something that is not a working OTLP
+	// collector: a web page, a proxy, a redirect, another protocol, a
+	// process that hangs up or stops.
+
+	// Status, for OTLP/HTTP, answers every request with this HTTP status
+	// and Body instead of an OTLP answer, and with Location for a redirect
+	// (3xx); the spans are not recorded. A web page, a proxy's error page
+	// or a redirect answers so. Over gRPC it does nothing.
+	Status   int
+	Location string
+	Body     string
+	// ContentType, for OTLP/HTTP, is the Content-Type header of every
+	// answer: of Status's, or of the OTLP answer, which is then encoded in
+	// JSON if it names a JSON media type, else in protobuf. When empty, an
+	// OTLP answer says application/x-protobuf and Status's says nothing.
+	ContentType string
+	// Garbage answers what a client sends on a new connection with bytes
+	// that are neither HTTP nor gRPC nor TLS (an SSH server's greeting),
+	// and closes it a moment later.
+	Garbage bool
+	// HangUp closes every new connection once the client has sent
+	// something, without an answer.
+	HangUp bool
+	// Freeze stops answering altogether, as a collector whose process is
+	// stopped or whose host is cut off: new connections are held as with
+	// Hold, and exports on the connections already open get no answer.
+	Freeze bool
 }
+
+// garbage is what Fault.Garbage answers: an SSH server's greeting, which
+// is what a wrong port often gives.
+const garbage = "SSH-2.0-OpenSSH_9.6 not-a-collector\r\n"
 
 // SetFault changes how the receiver answers from now on; SetFault(Fault{})
 // makes it behave again.
@@ -56,7 +89,7 @@ func (r *Receiver) SetFault(f Fault) {
 	r.mu.Lock()
 	r.fault, r.faultSince, r.unavailable = f, time.Now(), 0
 	var release []net.Conn
-	if !f.Hold {
+	if !f.Hold && !f.Freeze {
 		// Connections held so far are dropped, so that the client
 		// reconnects to a receiver that answers.
 		release, r.held = r.held, nil
@@ -65,6 +98,14 @@ func (r *Receiver) SetFault(f Fault) {
 	for _, c := range release {
 		c.Close()
 	}
+}
+
+// Connections returns how many TCP connections the receiver accepted, over
+// all its restarts: a test can see whether a client opens one per export.
+func (r *Receiver) Connections() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.conns
 }
 
 // Attempts returns how many export requests arrived, those the receiver
@@ -86,21 +127,33 @@ type answer struct {
 
 // decide counts the attempt and picks the answer to it, after the fault's
 // delay. It returns false when the export is to get no answer at all: the
-// client gave up or the receiver stopped during the delay.
-func (r *Receiver) decide(ctx context.Context) (answer, bool) {
+// client gave up or the receiver stopped during the delay. An empty export
+// (no spans: a client checking that a collector answers) gets the answer
+// an export would get, but it is not counted in Attempts, nor does it use
+// up Fault.Unavailable.
+func (r *Receiver) decide(ctx context.Context, empty bool) (answer, bool) {
 	r.mu.Lock()
-	r.attempts++
 	f, since := r.fault, r.faultSince
 	unavailable := r.unavailable < f.Unavailable || time.Since(since) < f.UnavailableFor
-	if r.unavailable < f.Unavailable {
-		r.unavailable++
+	if !empty {
+		r.attempts++
+		if r.unavailable < f.Unavailable {
+			r.unavailable++
+		}
 	}
 	stopped := r.stopped
 	r.mu.Unlock()
 
-	if f.Delay > 0 {
+	var wait <-chan time.Time // nil: no delay
+	switch {
+	case f.Freeze:
+		wait = make(chan time.Time) // never
+	case f.Delay > 0:
+		wait = time.After(f.Delay)
+	}
+	if wait != nil {
 		select {
-		case <-time.After(f.Delay):
+		case <-wait:
 		case <-ctx.Done():
 			return answer{}, false
 		case <-stopped:
@@ -115,9 +168,16 @@ func (r *Receiver) decide(ctx context.Context) (answer, bool) {
 	case unavailable:
 		return answer{code: codes.Unavailable, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders}, true
 	case f.Refuse != codes.OK:
-		return answer{code: f.Refuse, message: message, echoHeaders: f.EchoHeaders}, true
+		return answer{code: f.Refuse, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders}, true
 	}
 	return answer{reject: f.Reject, message: message, echoHeaders: f.EchoHeaders}, true
+}
+
+// webAnswer is Fault.Status's answer, or false when there is none.
+func (r *Receiver) webAnswer() (Fault, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fault, r.fault.Status != 0
 }
 
 // rejectLast drops the last reject spans (at most all of them) and returns
@@ -191,20 +251,44 @@ type holdListener struct {
 func (l holdListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
+		if err == nil {
+			l.r.mu.Lock()
+			l.r.conns++
+			l.r.mu.Unlock()
+		}
 		if err != nil || !l.r.hold(c) {
 			return c, err
 		}
 	}
 }
 
-// hold keeps c, silent, when the fault says so, and tells whether it did.
+// hold keeps c, silent, when the fault says so, or answers it with
+// garbage or hangs up on it, and tells whether it took c.
 func (r *Receiver) hold(c net.Conn) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.fault.Hold {
+	switch f := r.fault; {
+	case f.Hold || f.Freeze:
+		r.held = append(r.held, c)
+	case f.Garbage:
+		go func() {
+			// As a server of another protocol does: it answers what the
+			// client said in its own words, and hangs up a moment later.
+			c.SetReadDeadline(time.Now().Add(graceTime))
+			c.Read(make([]byte, 64<<10))
+			c.Write([]byte(garbage))
+			io.Copy(io.Discard, c)
+			c.Close()
+		}()
+	case f.HangUp:
+		go func() {
+			c.SetReadDeadline(time.Now().Add(graceTime))
+			c.Read(make([]byte, 1))
+			c.Close()
+		}()
+	default:
 		return false
 	}
-	r.held = append(r.held, c)
 	return true
 }
 

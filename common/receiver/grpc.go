@@ -7,6 +7,7 @@ import (
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // NewGRPC starts an OTLP/gRPC receiver on 127.0.0.1 with a free port,
@@ -68,7 +70,7 @@ type traceService struct {
 }
 
 func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	a, ok := s.r.decide(ctx)
+	a, ok := s.r.decide(ctx, len(req.GetResourceSpans()) == 0)
 	if !ok {
 		return nil, status.Error(codes.Unavailable, "the receiver stopped") // the client gave up or is gone
 	}
@@ -82,17 +84,25 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 	}
 	a.message = a.echo(header)
 	if a.code != codes.OK {
-		return nil, status.Error(a.code, a.message)
+		st := status.New(a.code, a.message)
+		if a.retryAfter > 0 {
+			// RetryInfo tells the client when to retry; without it an
+			// exporter does not retry ResourceExhausted.
+			st, _ = st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(a.retryAfter)})
+		}
+		return nil, st.Err()
 	}
 	info, _ := ctx.Value(wireKey{}).(*wireInfo)
 	kept, rejected := rejectLast(req.GetResourceSpans(), a.reject)
-	s.r.record(Request{
-		Path:        coltracepb.TraceService_Export_FullMethodName,
-		Header:      header,
-		Compression: info.compression,
-		WireBytes:   info.wireBytes,
-		RawBytes:    proto.Size(req),
-	}, kept)
+	if len(req.GetResourceSpans()) > 0 {
+		s.r.record(Request{
+			Path:        coltracepb.TraceService_Export_FullMethodName,
+			Header:      header,
+			Compression: info.compression,
+			WireBytes:   info.wireBytes,
+			RawBytes:    proto.Size(req),
+		}, kept)
+	}
 	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -71,24 +73,6 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "this receiver takes application/x-protobuf, not "+ct, http.StatusUnsupportedMediaType)
 		return
 	}
-	a, ok := r.decide(req.Context())
-	if !ok {
-		// The client gave up or the receiver stopped: drop the connection
-		// rather than let net/http answer 200.
-		panic(http.ErrAbortHandler)
-	}
-	if !r.tokenOK(req.Header.Values("Authentication")) {
-		http.Error(w, wrongToken, http.StatusUnauthorized)
-		return
-	}
-	a.message = a.echo(req.Header)
-	if a.code != codes.OK {
-		if a.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(a.retryAfter.Round(time.Second)/time.Second)))
-		}
-		http.Error(w, a.message, httpStatus(a.code))
-		return
-	}
 	wire, err := io.ReadAll(req.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -111,19 +95,67 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "bad protobuf body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	a, ok := r.decide(req.Context(), len(msg.GetResourceSpans()) == 0)
+	if !ok {
+		// The client gave up or the receiver stopped: drop the connection
+		// rather than let net/http answer 200.
+		panic(http.ErrAbortHandler)
+	}
+	if f, ok := r.webAnswer(); ok {
+		if f.Location != "" {
+			w.Header().Set("Location", f.Location)
+		}
+		w.Header()["Content-Type"] = nil // net/http would guess one
+		if f.ContentType != "" {
+			w.Header().Set("Content-Type", f.ContentType)
+		}
+		w.WriteHeader(f.Status)
+		io.WriteString(w, f.Body)
+		return
+	}
+	if !r.tokenOK(req.Header.Values("Authentication")) {
+		http.Error(w, wrongToken, http.StatusUnauthorized)
+		return
+	}
+	a.message = a.echo(req.Header)
+	if a.code != codes.OK {
+		if a.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(a.retryAfter.Round(time.Second)/time.Second)))
+		}
+		http.Error(w, a.message, httpStatus(a.code))
+		return
+	}
 	kept, rejected := rejectLast(msg.GetResourceSpans(), a.reject)
 	header := map[string][]string{}
 	for k, v := range req.Header {
 		header[strings.ToLower(k)] = v
 	}
-	r.record(Request{
-		Path:        req.URL.Path,
-		Header:      header,
-		Compression: compression,
-		WireBytes:   len(wire),
-		RawBytes:    len(body),
-	}, kept)
-	resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)})
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.Write(resp)
+	if len(msg.GetResourceSpans()) > 0 {
+		r.record(Request{
+			Path:        req.URL.Path,
+			Header:      header,
+			Compression: compression,
+			WireBytes:   len(wire),
+			RawBytes:    len(body),
+		}, kept)
+	}
+	r.writeOTLP(w, &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)})
+}
+
+// writeOTLP writes an OTLP answer, in the encoding that Fault.ContentType
+// names (protobuf by default).
+func (r *Receiver) writeOTLP(w http.ResponseWriter, resp *coltracepb.ExportTraceServiceResponse) {
+	r.mu.Lock()
+	contentType := r.fault.ContentType
+	r.mu.Unlock()
+	if contentType == "" {
+		contentType = "application/x-protobuf"
+	}
+	encode := proto.Marshal
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/json" {
+		encode = protojson.Marshal
+	}
+	body, _ := encode(resp)
+	w.Header().Set("Content-Type", contentType)
+	w.Write(body)
 }

@@ -73,6 +73,7 @@ type Receiver struct {
 	faultSince  time.Time
 	unavailable int                 // exports answered Unavailable so far
 	held        []net.Conn          // connections kept silent by Fault.Hold
+	conns       int                 // connections accepted (see Connections)
 	stop        func(graceful bool) // stops serving; nil when stopped
 	stopped     chan struct{}       // closed by Stop
 }

@@ -60,6 +60,7 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 	t.Run("no collector", func(t *testing.T) { noCollector(t, p, bin) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, p, bin); moreBadInput(t, p, bin) })
 	t.Run("faults", func(t *testing.T) { faults(t, p, bin) })
+	t.Run("honesty", func(t *testing.T) { honesty(t, p, bin) })
 	t.Run("TLS and token", func(t *testing.T) { tlsAndToken(t, p, bin) })
 	t.Run("high volume", func(t *testing.T) { HighVolume(t, p, bin) })
 	t.Run("no secret is printed", func(t *testing.T) { noSecrets(t, p, bin) })

@@ -50,7 +50,7 @@ type Sample struct {
 	SpansSent      int   // created, from the program's summary line
 	SpansDelivered int   // counted by the receiver (by the program with Jaeger)
 	Requests       int   // export requests the receiver got; -1 when unknown
-	Conns          int   // TCP connections the exporter opened
+	Conns          int   // TCP connections the program opened: the exporter's and its check's
 	UpBytes        int64 // exporter → collector, TCP payload
 	DownBytes      int64 // collector → exporter, TCP payload
 	RawBytes       int64 // the spans as uncompressed protobuf; -1 when unknown

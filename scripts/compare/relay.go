@@ -9,7 +9,8 @@ import (
 )
 
 // Relay is a TCP relay on 127.0.0.1 that counts the bytes going through it
-// in each direction and the connections made to it. Put between an exporter
+// in each direction and the connections made to it (by the exporter and by
+// the program's check of the collector alike). Put between an exporter
 // and a collector, it measures what travels on the wire whatever the
 // protocol's framing (HTTP/1.1 headers, HTTP/2 frames, gRPC messages): the
 // TCP payload, without the IP and TCP headers.
@@ -122,7 +123,9 @@ func (r *Relay) Up() int64 { return r.up.Load() }
 // Down is the number of bytes sent from the collector to the exporter so far.
 func (r *Relay) Down() int64 { return r.down.Load() }
 
-// Conns is the number of connections the exporter made.
+// Conns is the number of connections the program made to the collector: the
+// exporter's own, and the one of its check that a collector answers (see
+// package delivery), which a healthy run makes once.
 func (r *Relay) Conns() int64 { return r.conns.Load() }
 
 // ErrStillOpen is returned by Close when connections had to be cut.
