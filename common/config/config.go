@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -65,11 +66,16 @@ type Config struct {
 	// TLS is nil for plaintext, which is how gf's Init functions dial.
 	// Otherwise the exporter uses TLS with it: RootCAs from -ca (nil: the
 	// system's roots), Certificates from -cert and -key.
-	TLS     *tls.Config
-	Service string // service.name of the spans
-	Users   []int
-	Timeout time.Duration // the longest the program waits for the collector at the end
-	JSON    bool          // print the result as one JSON line instead of the report
+	TLS *tls.Config
+	// HTTPClient, when not nil, is the client of the OTLP/HTTP exporter that
+	// package provider builds, with TLS as TLS says. The report sets one that
+	// follows no redirect and lets only OTLP answers through
+	// (delivery.HTTPClient); nil is the exporter's own client.
+	HTTPClient *http.Client
+	Service    string // service.name of the spans
+	Users      []int
+	Timeout    time.Duration // the longest the program waits for the collector at the end
+	JSON       bool          // print the result as one JSON line instead of the report
 
 	Sampling // the head sampler, from -sample or OTEL_TRACES_SAMPLER (see sampler.go)
 

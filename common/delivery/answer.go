@@ -62,6 +62,26 @@ func (e *RedirectError) Error() string {
 	return fmt.Sprintf("the collector redirected to %s (%s)", e.Location, e.Status)
 }
 
+// UnreadableError is an OTLP answer in an encoding that the exporter of
+// gf's otlphttp.Init reads only in part: it takes a partial success only
+// from exactly application/x-protobuf or application/json, so in any other
+// spelling the spans the collector rejects would count as delivered. That
+// exporter cannot be given another client (see HTTPClient).
+type UnreadableError struct {
+	ContentType string // as the answer gave it
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("the collector answers in %q, in which the exporter of gf's otlphttp.Init cannot read the spans it rejects, so nothing it accepts could be confirmed", e.ContentType)
+}
+
+// exporterReads tells whether the exporter of gf's otlphttp.Init reads a
+// partial success in an answer of this Content-Type: an empty one has no
+// body to read, and the two it knows must be spelt exactly.
+func exporterReads(contentType string) bool {
+	return contentType == "" || contentType == "application/x-protobuf" || contentType == "application/json"
+}
+
 // readAnswer reads an answer to an export. For a 2xx OTLP answer it returns
 // the response; for a redirect a *RedirectError, for any other 2xx a
 // *NotOTLPError; other statuses (refusals) are the exporter's to read, and

@@ -204,11 +204,14 @@ func tokenRefused(status, message string) string {
 func notCollectorAnswer(err error, endpoint string) (string, bool) {
 	var notOTLP *NotOTLPError
 	var redirect *RedirectError
+	var unreadable *UnreadableError
 	switch {
 	case errors.As(err, &notOTLP):
 		return fmt.Sprintf("%v: %s is not an OTLP/HTTP endpoint, or something in front of it answered instead", notOTLP, endpoint), true
 	case errors.As(err, &redirect):
 		return fmt.Sprintf("%v; OTLP has no redirects, so this program does not follow it: point -endpoint at the collector itself", redirect), true
+	case errors.As(err, &unreadable):
+		return fmt.Sprintf("%v; no span was sent: give a header (OTEL_EXPORTER_OTLP_HEADERS) or -tls and the program's own provider reads every answer", unreadable), true
 	}
 	return "", false
 }

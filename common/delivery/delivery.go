@@ -145,7 +145,7 @@ func (w *Watcher) Sync() error {
 		cancelWait()
 		var status *statusError
 		switch {
-		case errors.As(found, new(*NotOTLPError)), errors.As(found, new(*RedirectError)):
+		case errors.As(found, new(*NotOTLPError)), errors.As(found, new(*RedirectError)), errors.As(found, new(*UnreadableError)):
 			w.handle(found)
 			w.stop(tp, found, true)
 			return found

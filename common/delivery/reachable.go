@@ -64,8 +64,9 @@ func (e errRefused) Unwrap() error { return e.err }
 // check waits until the collector of cfg accepts a connection, or ctx
 // ends, and tells what it found: nil when the spans may go (a collector
 // answered, or the exporter is left to find out what is there), errRefused
-// or errNoConnection when no connection was made, a *NotOTLPError or a
-// *RedirectError when the answer says that no span must go.
+// or errNoConnection when no connection was made, a *NotOTLPError, a
+// *RedirectError or an *UnreadableError when the answer says that no span
+// must go.
 func check(ctx context.Context, cfg config.Config) error {
 	if cfg.Endpoint == "" || proxied(cfg.Endpoint) {
 		return nil // through a proxy, the exporter does not dial the endpoint itself
@@ -170,6 +171,9 @@ func httpCheck(ctx context.Context, cfg config.Config) (bool, error) {
 	}
 	if _, err := readAnswer(resp); err != nil {
 		return true, err
+	}
+	if ct := resp.Header.Get("Content-Type"); cfg.HTTPClient == nil && !exporterReads(ct) {
+		return true, &UnreadableError{ContentType: ct} // gf's exporter, whose client reads answers by itself
 	}
 	return true, nil
 }

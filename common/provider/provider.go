@@ -26,7 +26,6 @@ import (
 	"google.golang.org/grpc/encoding/gzip"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/delivery"
 )
 
 // Needed tells whether cfg asks for more than gf's Init can do.
@@ -53,8 +52,9 @@ func GRPC(cfg config.Config) (shutdown func(context.Context), err error) {
 // HTTP is otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path) with TLS, headers and a sampler.
 func HTTP(cfg config.Config) (shutdown func(), err error) {
 	exporter, err := otlptracehttp.New(context.Background(),
-		otlptracehttp.WithEndpointURL(cfg.Target()),            // its scheme says TLS or not, whatever OTEL_* says
-		otlptracehttp.WithHTTPClient(delivery.HTTPClient(cfg)), // cfg.TLS, no redirects, only OTLP answers count
+		otlptracehttp.WithEndpointURL(cfg.Target()),  // its scheme says TLS or not, whatever OTEL_* says
+		otlptracehttp.WithTLSClientConfig(cfg.TLS),   // nil: the system's roots
+		otlptracehttp.WithHTTPClient(cfg.HTTPClient), // nil: the exporter's own, with the TLS above
 		otlptracehttp.WithHeaders(headers(cfg, false)),
 		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 	if err != nil {

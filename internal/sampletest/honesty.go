@@ -86,6 +86,26 @@ func notOTLP(t *testing.T, bin string) {
 				t.Errorf("the receiver kept %d spans, the program says 6", rec.SpanCount())
 			}
 		})
+		// gf's Init: its exporter would count the rejected spans as
+		// delivered in any spelling but the exact one, so the check keeps
+		// every span and says why; in the exact one it reads them.
+		gfInit := tokenWays(config.HTTP)[0]
+		t.Run("partial success in "+ct+", "+gfInit.name, func(t *testing.T) {
+			t.Parallel()
+			rec := NewReceiver(config.HTTP)
+			defer rec.Close()
+			rec.SetFault(receiver.Fault{Reject: 3, Message: "spans too old", ContentType: ct})
+			r := Run(t, bin, gfInit.env, append([]string{"-endpoint", rec.Addr, "-timeout", "5s", "-json"}, gfInit.args...)...)
+			if ct == "application/json" {
+				ends(t, config.HTTP, r, rec.Addr, 5*time.Second, 6, "the collector rejected 3 spans: spans too old")
+				return
+			}
+			ends(t, config.HTTP, r, rec.Addr, 5*time.Second, 0, fmt.Sprintf("the collector answers in %q, in which the exporter of gf's otlphttp.Init cannot read the spans it rejects", ct),
+				"no span was sent", "own provider")
+			if rec.Attempts() != 0 {
+				t.Errorf("%d exports with spans reached it; the check must keep them", rec.Attempts())
+			}
+		})
 	}
 }
 
