@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"example.com/gftrace/common/exitcode"
 )
@@ -249,6 +250,11 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	cfg.Service = p.Program()
 	if s := pick("-service", *service, set["service"], getenv, "OTEL_SERVICE_NAME"); s.source != "" {
 		cfg.Service = s.value
+		// Left to the exporter, it fails every export as the collector's
+		// refusal, or a gRPC marshalling error.
+		if !utf8.ValidString(s.value) {
+			return Config{}, nil, fmt.Errorf("invalid %s %q: it is not valid UTF-8", s.source, s.value)
+		}
 	}
 	if strings.TrimSpace(cfg.Service) == "" {
 		return Config{}, nil, errors.New("invalid service name: it is empty")

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // spanLimits are the SDK's span limit variables: whole numbers, negative
@@ -83,8 +84,15 @@ func checkResourceAttributes(s string) error {
 		case key == "":
 			return fmt.Errorf("entry %d has no key", i+1)
 		}
-		if _, err := url.PathUnescape(strings.TrimSpace(value)); err != nil {
+		decoded, err := url.PathUnescape(strings.TrimSpace(value))
+		switch {
+		case err != nil:
 			return fmt.Errorf("the value of %s is not URL-encoded", key)
+		case !utf8.ValidString(key):
+			return fmt.Errorf("the key of entry %d, %q, is not valid UTF-8", i+1, key)
+		case !utf8.ValidString(decoded):
+			// The exporter could not send it: every export would fail.
+			return fmt.Errorf("the value of %s, %q once URL-decoded, is not valid UTF-8", key, decoded)
 		}
 	}
 	return nil

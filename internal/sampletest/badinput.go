@@ -51,6 +51,11 @@ func moreBadInput(t *testing.T, p config.Protocol, bin string) {
 		{env: []string{"OTEL_BSP_EXPORT_TIMEOUT=5s"}, want: `invalid OTEL_BSP_EXPORT_TIMEOUT "5s": want milliseconds from 1 to 3600000`},
 		{env: []string{"OTEL_RESOURCE_ATTRIBUTES=team"}, want: `invalid OTEL_RESOURCE_ATTRIBUTES: entry 1 "team" is not key=value`, sdkFirst: true},
 		{env: []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=lots"}, want: `invalid OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT "lots"`, sdkFirst: true},
+		// Invalid UTF-8 would fail every export, as if the collector refused.
+		{args: []string{"-endpoint", rec.Addr, "-service", "shop\xffping"}, want: `invalid -service "shop\xffping": it is not valid UTF-8`},
+		{env: []string{"OTEL_SERVICE_NAME=caf\xe9"}, want: `invalid OTEL_SERVICE_NAME "caf\xe9": it is not valid UTF-8`},
+		{env: []string{"OTEL_RESOURCE_ATTRIBUTES=team=%FFblue"}, want: `invalid OTEL_RESOURCE_ATTRIBUTES: the value of team, "\xffblue" once URL-decoded, is not valid UTF-8`},
+		{env: []string{"OTEL_RESOURCE_ATTRIBUTES=te\xffam=blue"}, want: `invalid OTEL_RESOURCE_ATTRIBUTES: the key of entry 1, "te\xffam", is not valid UTF-8`},
 	}
 	if p == config.GRPC {
 		cases = append(cases, badCase{args: []string{"-token", "tök-" + Token}, want: "invalid -token: the value has a character that gRPC metadata cannot carry (only printable ASCII)"})
