@@ -10,6 +10,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/gogf/gf/v2/frame/g"
@@ -71,24 +72,20 @@ func headers(cfg config.Config, alwaysToken bool) map[string]string {
 	if cfg.Token != "" || alwaysToken {
 		h[config.AuthHeader] = cfg.Token
 	}
-	for k, v := range cfg.Headers {
-		h[k] = v
-	}
+	maps.Copy(h, cfg.Headers)
 	return h
 }
 
 // start makes the tracer provider around exporter and installs it, with
-// the resource gf's Init gives: service.name, and the host's first
-// intranet IP as host.name and hostname.
+// the resource gf's Init gives: service.name, and the host's IP as
+// host.name and hostname.
 func start(cfg config.Config, exporter sdktrace.SpanExporter, propagator propagation.TextMapPropagator) (func(context.Context), error) {
-	ip := "NoHostIpFound"
-	ips, err := gipv4.GetIntranetIpArray()
-	if err == nil && len(ips) == 0 {
-		ips, err = gipv4.GetIpArray()
+	ip := "NoHostIpFound" // the first intranet IPv4 address, else the first IPv4 address, as gf's Init
+	ips, _ := gipv4.GetIntranetIpArray()
+	if len(ips) == 0 {
+		ips, _ = gipv4.GetIpArray()
 	}
-	if err != nil {
-		return nil, err
-	} else if len(ips) > 0 {
+	if len(ips) > 0 {
 		ip = ips[0]
 	}
 	res, err := resource.New(context.Background(),
@@ -97,12 +94,12 @@ func start(cfg config.Config, exporter sdktrace.SpanExporter, propagator propaga
 	if err != nil {
 		return nil, err
 	}
-	sampler := sdktrace.AlwaysSample() // as gf's Init: every trace
-	if cfg.Sampler != nil {
-		// A sampler of your own is one line, such as 1 new trace in 10,
-		// and a caller's decision followed (see docs/sampling.md):
-		// sampler = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))
-		sampler = cfg.Sampler
+	// A sampler of your own is one line, such as 1 new trace in 10, a
+	// caller's decision followed (see docs/sampling.md):
+	// sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))
+	sampler := cfg.Sampler
+	if sampler == nil {
+		sampler = sdktrace.AlwaysSample() // as gf's Init: every trace
 	}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSampler(sampler),
