@@ -11,13 +11,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/common/waterfall"
 )
 
 // Build compiles the main package in dir (for a main's own test: ".") and
@@ -166,23 +166,10 @@ const DefaultTree = `main
 // among the spans is a root; a root that has a parent id is marked
 // "(parent <id> missing)".
 func Tree(spans []receiver.Span) string {
-	byID := map[string]bool{}
-	for _, s := range spans {
-		byID[s.SpanID] = true
-	}
-	children := map[string][]receiver.Span{}
-	var roots []receiver.Span
-	for _, s := range spans {
-		if byID[s.ParentSpanID] {
-			children[s.ParentSpanID] = append(children[s.ParentSpanID], s)
-		} else {
-			roots = append(roots, s)
-		}
-	}
 	var b strings.Builder
-	var walk func(s receiver.Span, depth int)
-	walk = func(s receiver.Span, depth int) {
-		b.WriteString(strings.Repeat("  ", depth) + s.Name)
+	for _, row := range waterfall.Tree(receiver.WaterfallSpans(spans)) {
+		s := row.Span
+		b.WriteString(strings.Repeat("  ", row.Depth) + s.Name)
 		for _, key := range []string{"user.id", "baggage.user.id", "rpc.grpc.status_code"} {
 			if v, ok := s.Attributes[key]; ok {
 				fmt.Fprintf(&b, " %s=%v", key, v)
@@ -191,19 +178,10 @@ func Tree(spans []receiver.Span) string {
 		if s.StatusCode == "Error" {
 			b.WriteString(" Error: " + s.StatusMessage)
 		}
-		if depth == 0 && s.ParentSpanID != "" {
-			fmt.Fprintf(&b, " (parent %s missing)", s.ParentSpanID)
+		if parent := row.MissingParent(); parent != "" {
+			fmt.Fprintf(&b, " (parent %s missing)", parent)
 		}
 		b.WriteString("\n")
-		kids := children[s.SpanID]
-		sort.SliceStable(kids, func(i, j int) bool { return kids[i].Start.Before(kids[j].Start) })
-		for _, k := range kids {
-			walk(k, depth+1)
-		}
-	}
-	sort.SliceStable(roots, func(i, j int) bool { return roots[i].Start.Before(roots[j].Start) })
-	for _, r := range roots {
-		walk(r, 0)
 	}
 	return b.String()
 }
