@@ -11,22 +11,25 @@ import (
 // Span is one span as the picture needs it, wherever it was recorded: in
 // this process (FromSDK) or by a collector (receiver.WaterfallSpans).
 type Span struct {
-	TraceID, SpanID, ParentID string // hex; ParentID is "" for a root
-	Name                      string
-	Kind                      string // "internal", "server", "client", "producer", "consumer" or "unspecified"
-	Service                   string // service.name of the span's resource
-	Start, End                time.Time
-	StatusCode                string // "Unset", "Ok" or "Error"
-	StatusMessage             string
-	Attributes                map[string]any
-	Events                    []Event
+	TraceID       string         `json:"trace_id"`
+	SpanID        string         `json:"span_id"`
+	ParentID      string         `json:"parent_span_id"` // "" for a root
+	Name          string         `json:"name"`
+	Kind          string         `json:"kind"`    // "internal", "server", "client", "producer", "consumer" or "unspecified"
+	Service       string         `json:"service"` // service.name of the span's resource
+	Start         time.Time      `json:"start"`
+	End           time.Time      `json:"end"`
+	StatusCode    string         `json:"status"` // "Unset", "Ok" or "Error"
+	StatusMessage string         `json:"status_message,omitempty"`
+	Attributes    map[string]any `json:"attributes"`
+	Events        []Event        `json:"events,omitempty"`
 }
 
 // Event is a timed note on a span, such as a recorded exception.
 type Event struct {
-	Name       string
-	Time       time.Time
-	Attributes map[string]any
+	Name       string         `json:"name"`
+	Time       time.Time      `json:"time"`
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
 // FromSDK turns spans of this process's SDK into Spans.
