@@ -81,15 +81,12 @@ func parse(args []string, stdout io.Writer) (settings, error) {
 	fs.BoolVar(&s.attrs, "attrs", false, "show each span's attributes and events under it")
 	fs.BoolVar(&s.json, "json", false, "print each trace as one JSON line instead of a picture")
 	fs.BoolVar(&s.count, "count", false, "only count the spans, every second and at the end")
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "Usage: otlpreceiver [flags]\n\nShows the traces that services send over OTLP, one trace at a time.\n\nFlags:")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
+	fs.Usage = func() {} // the flag package calls it on every error: see below
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
+			fmt.Fprintln(stdout, "Usage: otlpreceiver [flags]\n\nShows the traces that services send over OTLP, one trace at a time.\n\nFlags:")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 		}
 		return s, err
 	}
