@@ -1,6 +1,8 @@
 // Package waterfall keeps the spans of one run and draws them in the
 // terminal as a trace viewer would: the tree by indentation, each span's
 // time as a bar on a common time axis, its duration, and a mark on errors.
+// The same drawing serves the sample's report (Draw, spans of this process)
+// and the trace viewer scripts/otlpreceiver (DrawSpans, received spans).
 package waterfall
 
 import (

@@ -6,7 +6,6 @@ package sampletest
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"example.com/gftrace/common/receiver"
-	"example.com/gftrace/common/waterfall"
 )
 
 // Build compiles the main package in dir (for a main's own test: ".") and
@@ -159,32 +157,6 @@ const DefaultTree = `main
     GetDetail baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
     GetScores baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
 `
-
-// Tree renders spans as an indented tree, children in start order, each
-// span with the sample's own attributes (user.id, baggage.user.id,
-// rpc.grpc.status_code) and its error status. A span whose parent is not
-// among the spans is a root; a root that has a parent id is marked
-// "(parent <id> missing)".
-func Tree(spans []receiver.Span) string {
-	var b strings.Builder
-	for _, row := range waterfall.Tree(receiver.WaterfallSpans(spans)) {
-		s := row.Span
-		b.WriteString(strings.Repeat("  ", row.Depth) + s.Name)
-		for _, key := range []string{"user.id", "baggage.user.id", "rpc.grpc.status_code"} {
-			if v, ok := s.Attributes[key]; ok {
-				fmt.Fprintf(&b, " %s=%v", key, v)
-			}
-		}
-		if s.StatusCode == "Error" {
-			b.WriteString(" Error: " + s.StatusMessage)
-		}
-		if parent := row.MissingParent(); parent != "" {
-			fmt.Fprintf(&b, " (parent %s missing)", parent)
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
-}
 
 // TraceIDs returns the distinct trace ids of spans, in order of appearance.
 func TraceIDs(spans []receiver.Span) []string {
