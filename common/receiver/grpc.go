@@ -29,7 +29,7 @@ func NewGRPCWith(opts Options) *Receiver { return must(StartGRPC(opts)) }
 
 // StartGRPC is NewGRPCWith with an error instead of a panic.
 func StartGRPC(opts Options) (*Receiver, error) {
-	lis, err := listen(opts.Addr)
+	lis, err := opts.listen()
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func NewHTTPWith(opts Options) *Receiver { return must(StartHTTP(opts)) }
 
 // StartHTTP is NewHTTPWith with an error instead of a panic.
 func StartHTTP(opts Options) (*Receiver, error) {
-	lis, err := listen(opts.Addr)
+	lis, err := opts.listen()
 	if err != nil {
 		return nil, err
 	}

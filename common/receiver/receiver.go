@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,6 +50,14 @@ type Options struct {
 	// CountOnly keeps the number of spans received and nothing else:
 	// Requests and Spans return nothing, SpanCount and WaitSpans work.
 	CountOnly bool
+	// OnSpans, when not nil, is given the spans of each export request
+	// before it is answered, instead of the receiver keeping them (as with
+	// CountOnly): for a long-running command. It is called from several
+	// goroutines at once.
+	OnSpans func([]Span)
+	// AnyHost lets Addr name any host, not only 127.0.0.1: for a command
+	// whose user asked for it. (Restart still takes 127.0.0.1 only.)
+	AnyHost bool
 }
 
 // wrongToken is the refusal's message; it never repeats what was sent.
@@ -97,10 +106,27 @@ type Span struct {
 	StatusCode                    string         // "Unset", "Ok" or "Error"
 	StatusMessage                 string
 	Start, End                    time.Time
+	Kind                          string // "internal", "server", "client", "producer", "consumer" or "unspecified"
+	Events                        []Event
+}
+
+// Event is a timed note on a received span.
+type Event struct {
+	Name       string
+	Time       time.Time
+	Attributes map[string]any
 }
 
 func newReceiver(opts Options) *Receiver {
 	return &Receiver{opts: opts, arrived: make(chan struct{})}
+}
+
+// listen opens the port that the options name: see listen and AnyHost.
+func (o Options) listen() (net.Listener, error) {
+	if o.AnyHost && o.Addr != "" {
+		return net.Listen("tcp", o.Addr)
+	}
+	return listen(o.Addr)
 }
 
 // listen opens addr, by default a free port on 127.0.0.1. Any other host is
@@ -140,12 +166,16 @@ func (r *Receiver) record(req Request, spans []*tracepb.ResourceSpans) {
 			n += len(ss.GetSpans())
 		}
 	}
-	if !r.opts.CountOnly {
+	keep := !r.opts.CountOnly && r.opts.OnSpans == nil
+	if keep {
 		req.Spans = flatten(spans)
+	}
+	if r.opts.OnSpans != nil {
+		r.opts.OnSpans(flatten(spans))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.opts.CountOnly {
+	if keep {
 		r.requests = append(r.requests, req)
 	}
 	r.spans += n
@@ -217,6 +247,8 @@ func flatten(resourceSpans []*tracepb.ResourceSpans) []Span {
 					StatusMessage: s.GetStatus().GetMessage(),
 					Start:         time.Unix(0, int64(s.GetStartTimeUnixNano())),
 					End:           time.Unix(0, int64(s.GetEndTimeUnixNano())),
+					Kind:          spanKind(s.GetKind()),
+					Events:        events(s.GetEvents()),
 				})
 			}
 		}
@@ -232,6 +264,19 @@ func statusCode(c tracepb.Status_StatusCode) string {
 		return "Error"
 	}
 	return "Unset"
+}
+
+// spanKind names a span kind as the SDK does: "server" for SPAN_KIND_SERVER.
+func spanKind(k tracepb.Span_SpanKind) string {
+	return strings.ToLower(strings.TrimPrefix(k.String(), "SPAN_KIND_"))
+}
+
+func events(in []*tracepb.Span_Event) []Event {
+	var out []Event
+	for _, e := range in {
+		out = append(out, Event{Name: e.GetName(), Time: time.Unix(0, int64(e.GetTimeUnixNano())), Attributes: attributes(e.GetAttributes())})
+	}
+	return out
 }
 
 // attributes turns OTLP key-values into a map of Go values: string, int64,

@@ -1,6 +1,8 @@
 // Package waterfall keeps the spans of one run and draws them in the
 // terminal as a trace viewer would: the tree by indentation, each span's
 // time as a bar on a common time axis, its duration, and a mark on errors.
+// The same drawing serves the sample's report (Draw, spans of this process)
+// and the trace viewer scripts/otlpreceiver (DrawSpans, received spans).
 package waterfall
 
 import (
@@ -13,7 +15,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -81,77 +82,71 @@ const barWidth = 30
 
 // Draw writes the spans as a waterfall: roots first, children under their
 // parent in start order, each line with its bar, its duration in ms and, on
-// error spans, a ✗ and the status message.
-func Draw(w io.Writer, spans []sdktrace.ReadOnlySpan) {
+// error spans, a ✗ and the status message. A root whose parent is missing
+// gets a warning line under it.
+func Draw(w io.Writer, spans []sdktrace.ReadOnlySpan) { DrawSpans(w, FromSDK(spans), false) }
+
+// DrawSpans writes spans as Draw does, wherever they were recorded; with
+// details, each span's attributes and events go under it.
+func DrawSpans(w io.Writer, spans []Span, details bool) {
 	if len(spans) == 0 {
 		return
 	}
-	children := map[trace.SpanID][]sdktrace.ReadOnlySpan{}
-	known := map[trace.SpanID]bool{}
-	start, end := spans[0].StartTime(), spans[0].EndTime()
+	start, end := spans[0].Start, spans[0].End
 	for _, s := range spans {
-		known[s.SpanContext().SpanID()] = true
-		if s.StartTime().Before(start) {
-			start = s.StartTime()
+		if s.Start.Before(start) {
+			start = s.Start
 		}
-		if s.EndTime().After(end) {
-			end = s.EndTime()
-		}
-	}
-	var roots []sdktrace.ReadOnlySpan
-	for _, s := range spans {
-		if p := s.Parent().SpanID(); known[p] {
-			children[p] = append(children[p], s)
-		} else {
-			roots = append(roots, s)
+		if s.End.After(end) {
+			end = s.End
 		}
 	}
 	total := end.Sub(start)
+	rows := Tree(spans)
 	nameWidth := 0
-	var lines []line
-	var walk func(s sdktrace.ReadOnlySpan, prefix, branch string)
-	walk = func(s sdktrace.ReadOnlySpan, prefix, branch string) {
-		l := line{label: prefix + branch + s.Name(), span: s}
-		nameWidth = max(nameWidth, len([]rune(l.label)))
-		lines = append(lines, l)
-		kids := byStart(children[s.SpanContext().SpanID()])
-		childPrefix := prefix
-		switch branch {
-		case "├─ ":
-			childPrefix += "│  "
-		case "└─ ":
-			childPrefix += "   "
-		}
-		for i, k := range kids {
-			b := "├─ "
-			if i == len(kids)-1 {
-				b = "└─ "
-			}
-			walk(k, childPrefix, b)
-		}
+	for _, r := range rows {
+		nameWidth = max(nameWidth, len([]rune(r.Branch+r.Span.Name)))
 	}
-	for _, root := range byStart(roots) {
-		walk(root, "", "")
-	}
-	for _, l := range lines {
-		s := l.span
-		pad := strings.Repeat(" ", nameWidth-len([]rune(l.label)))
-		fmt.Fprintf(w, "%s%s  %s %8.3f ms", l.label, pad, bar(s.StartTime().Sub(start), s.EndTime().Sub(s.StartTime()), total), ms(s.EndTime().Sub(s.StartTime())))
-		if s.Status().Code == codes.Error {
-			fmt.Fprintf(w, "  ✗ %s", s.Status().Description)
+	for _, r := range rows {
+		s := r.Span
+		label := r.Branch + s.Name
+		pad := strings.Repeat(" ", nameWidth-len([]rune(label)))
+		fmt.Fprintf(w, "%s%s  %s %8.3f ms", label, pad, bar(s.Start.Sub(start), s.End.Sub(s.Start), total), ms(s.End.Sub(s.Start)))
+		if s.StatusCode == "Error" {
+			fmt.Fprintf(w, "  ✗ %s", s.StatusMessage)
 		}
 		fmt.Fprintln(w)
+		if p := r.MissingParent(); p != "" {
+			fmt.Fprintf(w, "%s⚠ parent %s never arrived\n", r.Under, p)
+		}
+		if details {
+			drawDetails(w, r.Under, s)
+		}
 	}
 }
 
-type line struct {
-	label string
-	span  sdktrace.ReadOnlySpan
+// drawDetails writes the span's kind when it is not the usual internal one,
+// its attributes, and its events with their time from the span's start.
+func drawDetails(w io.Writer, under string, s Span) {
+	if s.Kind != "internal" && s.Kind != "" {
+		fmt.Fprintf(w, "%skind: %s\n", under, s.Kind)
+	}
+	drawAttributes(w, under, s.Attributes)
+	for _, e := range s.Events {
+		fmt.Fprintf(w, "%sevent %s at +%.3f ms\n", under, e.Name, ms(e.Time.Sub(s.Start)))
+		drawAttributes(w, under+"  ", e.Attributes)
+	}
 }
 
-func byStart(spans []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].StartTime().Before(spans[j].StartTime()) })
-	return spans
+func drawAttributes(w io.Writer, under string, attrs map[string]any) {
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s%s: %v\n", under, k, attrs[k])
+	}
 }
 
 // bar draws a span that starts at offset and lasts d on an axis of length

@@ -6,12 +6,10 @@ package sampletest
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -185,54 +183,6 @@ const DefaultTree = `main
     GetDetail baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
     GetScores baggage.user.id=1 rpc.grpc.status_code=5 Error: user 1 not found
 `
-
-// Tree renders spans as an indented tree, children in start order, each
-// span with the sample's own attributes (user.id, baggage.user.id,
-// rpc.grpc.status_code) and its error status. A span whose parent is not
-// among the spans is a root; a root that has a parent id is marked
-// "(parent <id> missing)".
-func Tree(spans []receiver.Span) string {
-	byID := map[string]bool{}
-	for _, s := range spans {
-		byID[s.SpanID] = true
-	}
-	children := map[string][]receiver.Span{}
-	var roots []receiver.Span
-	for _, s := range spans {
-		if byID[s.ParentSpanID] {
-			children[s.ParentSpanID] = append(children[s.ParentSpanID], s)
-		} else {
-			roots = append(roots, s)
-		}
-	}
-	var b strings.Builder
-	var walk func(s receiver.Span, depth int)
-	walk = func(s receiver.Span, depth int) {
-		b.WriteString(strings.Repeat("  ", depth) + s.Name)
-		for _, key := range []string{"user.id", "baggage.user.id", "rpc.grpc.status_code"} {
-			if v, ok := s.Attributes[key]; ok {
-				fmt.Fprintf(&b, " %s=%v", key, v)
-			}
-		}
-		if s.StatusCode == "Error" {
-			b.WriteString(" Error: " + s.StatusMessage)
-		}
-		if depth == 0 && s.ParentSpanID != "" {
-			fmt.Fprintf(&b, " (parent %s missing)", s.ParentSpanID)
-		}
-		b.WriteString("\n")
-		kids := children[s.SpanID]
-		sort.SliceStable(kids, func(i, j int) bool { return kids[i].Start.Before(kids[j].Start) })
-		for _, k := range kids {
-			walk(k, depth+1)
-		}
-	}
-	sort.SliceStable(roots, func(i, j int) bool { return roots[i].Start.Before(roots[j].Start) })
-	for _, r := range roots {
-		walk(r, 0)
-	}
-	return b.String()
-}
 
 // TraceIDs returns the distinct trace ids of spans, in order of appearance.
 func TraceIDs(spans []receiver.Span) []string {
