@@ -61,7 +61,10 @@ func (r *Run) Record() *Run {
 // most -timeout, so that the report can say what it accepted. The shutdown
 // that follows would give up after a second.
 func (r *Run) Flush() {
-	if r.stats == nil { // Load flushed already
+	switch {
+	case r.stats != nil: // Load flushed already
+	case r.watch.Result().Created == 0: // the sampler recorded nothing: nothing to wait for
+	default:
 		r.watch.Flush()
 	}
 }

@@ -22,6 +22,7 @@ import (
 // bad input. Suite runs it.
 func Sampling(t *testing.T, p config.Protocol, bin string) {
 	t.Run("not sampled", func(t *testing.T) { notSampled(t, p, bin) })
+	t.Run("not sampled, no collector: nothing to wait for", func(t *testing.T) { notSampledNoCollector(t, p, bin) })
 	t.Run("sampled", func(t *testing.T) { sampledRun(t, p, bin) })
 	t.Run("whole traces at a ratio", func(t *testing.T) { WholeTraces(t, p, bin, 2000, 0.25) })
 	t.Run("none of many", func(t *testing.T) { noneOfMany(t, p, bin) })
@@ -30,6 +31,21 @@ func Sampling(t *testing.T, p config.Protocol, bin string) {
 
 // notTraceparent finds the traceparent line of a trace not sampled (flags 00).
 var notSampledTraceparent = regexp.MustCompile(`(?m)^(gRPC metadata|HTTP headers) main would send downstream: traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-00$`)
+
+// notSampledNoCollector: a run whose sampler recorded nothing has nothing
+// to send, so it does not wait -timeout for a collector that is not there.
+func notSampledNoCollector(t *testing.T, p config.Protocol, bin string) {
+	const timeout = 30 * time.Second
+	r := Run(t, bin, nil, "-endpoint", FreeAddr(t), "-sample", "0", "-timeout", timeout.String(), "-json")
+	res := Outcome(t, r)
+	if r.Code != 0 || res.Recorded != 0 || res.SpansMade != 9 || res.WaitedMS != 0 {
+		t.Errorf("exit %d, %d of %d spans recorded, waited %.3f ms; want exit 0, none recorded, no wait:\n%s", r.Code, res.Recorded, res.SpansMade, res.WaitedMS, r.Output())
+	}
+	if r.Elapsed >= timeout {
+		t.Errorf("took %s: it waited for a collector with nothing to send", r.Elapsed)
+	}
+	noLeaks(t, r)
+}
 
 func notSampled(t *testing.T, p config.Protocol, bin string) {
 	rec := NewReceiver(p)
