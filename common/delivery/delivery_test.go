@@ -11,7 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 )
 
 // install builds the pipeline gf's otlpgrpc.Init builds (a batch processor

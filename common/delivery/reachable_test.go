@@ -11,7 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 )
 
 // installHTTP builds the pipeline gf's otlphttp.Init builds and makes it

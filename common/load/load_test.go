@@ -15,7 +15,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 )
 
 // queue stands for the batch processor's queue: traces put spans in, a

@@ -10,9 +10,9 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/provider"
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
+	"example.com/gftrace/internal/receiver"
 	"example.com/gftrace/internal/sampletest"
 	"example.com/gftrace/internal/testcerts"
 )

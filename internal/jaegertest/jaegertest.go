@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/internal/localnet"
+	"example.com/gftrace/internal/receiver"
 	"example.com/gftrace/internal/repo"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 	"example.com/gftrace/internal/testcerts"
 )
 

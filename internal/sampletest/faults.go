@@ -9,7 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 )
 
 // startAllowance is a generous allowance for starting a process on a busy

@@ -13,7 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 	"example.com/gftrace/internal/testcerts"
 )
 

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/common/report"
+	"example.com/gftrace/internal/receiver"
 )
 
 // Build compiles the main package in dir (for a main's own test: ".") and

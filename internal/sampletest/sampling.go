@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/internal/jaegertest"
+	"example.com/gftrace/internal/receiver"
 )
 
 // Sampling checks head sampling on the binary bin: a run the sampler did

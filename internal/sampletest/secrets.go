@@ -12,7 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 )
 
 // Secrets besides Token, with characters that each escaping changes. They

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/internal/localnet"
+	"example.com/gftrace/internal/receiver"
 	"example.com/gftrace/internal/testcerts"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 	"example.com/gftrace/internal/testcerts"
 )
 

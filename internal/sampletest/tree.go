@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/common/waterfall"
+	"example.com/gftrace/internal/receiver"
 )
 
 // Tree renders spans as an indented tree, children in start order, each

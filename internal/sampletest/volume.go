@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 )
 
 // HighVolume checks -traces mode (see package load) on the binary bin:

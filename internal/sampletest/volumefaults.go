@@ -12,7 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 )
 
 // volumeFaults are the faults of a -traces run: the collector restarts in

@@ -38,7 +38,7 @@ Options:
   --sample R        also run the load run over OTLP/gRPC at -sample 1 and at -sample R
                     (a ratio between 0 and 1), side by side; 0 does not (default 0)
   --format F        table, md or json (default table)
-  --collector C     receiver: the in-process OTLP receiver of common/receiver (default)
+  --collector C     receiver: the in-process OTLP receiver of internal/receiver (default)
                     jaeger: the Jaeger of scripts/jaeger.sh, on 127.0.0.1:4317 and :4318
                     (or the ports in JAEGER_OTLP_GRPC_PORT, JAEGER_OTLP_HTTP_PORT)
   --plot FILE       also draw the main figures to FILE, .svg or .png

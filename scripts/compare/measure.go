@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"example.com/gftrace/common/config"
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/common/report"
+	"example.com/gftrace/internal/receiver"
 )
 
 // Variant is one of the sample's two programs, built once.
@@ -69,12 +69,12 @@ type Collector interface {
 	Name() string
 }
 
-// receiverCollector is the in-process receiver of common/receiver, new for
+// receiverCollector is the in-process receiver of internal/receiver, new for
 // every run so that its counts are the run's own.
 type receiverCollector struct{}
 
 func (receiverCollector) Name() string {
-	return "the in-process OTLP receiver of common/receiver, in the harness's process"
+	return "the in-process OTLP receiver of internal/receiver, in the harness's process"
 }
 
 func (receiverCollector) Start(v Variant) (string, func() (int, int, int64), error) {

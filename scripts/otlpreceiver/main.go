@@ -28,7 +28,7 @@ import (
 	"syscall"
 	"time"
 
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 )
 
 // Exit codes.

@@ -20,7 +20,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
-	"example.com/gftrace/common/receiver"
+	"example.com/gftrace/internal/receiver"
 	"example.com/gftrace/internal/sampletest"
 )
 

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/common/waterfall"
+	"example.com/gftrace/internal/receiver"
 )
 
 // noRootAdvice is printed under a trace in which no span is a true root.

@@ -22,8 +22,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"example.com/gftrace/common/receiver"
 	"example.com/gftrace/common/user"
+	"example.com/gftrace/internal/receiver"
 )
 
 // id is the user of every benchmark: the one that exists, so no warning is

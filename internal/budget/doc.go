@@ -3,7 +3,7 @@
 // so that what the sample and gf's gtrace add to OpenTelemetry's own cost
 // is measured, not guessed.
 //
-//	go test -run '^$' -bench . -benchmem -count 8 ./common/budget
+//	go test -run '^$' -bench . -benchmem -count 8 ./internal/budget
 //
 // The budget: GetUser on the SDK (BenchmarkGetUser/sdk-discard) costs at
 // most 1.3 times the raw OpenTelemetry tracer making the same spans
