@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,6 +38,20 @@ func (p Protocol) String() string {
 		return "OTLP/gRPC"
 	}
 	return "OTLP/HTTP"
+}
+
+// ExportHeaders are the headers of every export: the others of Headers and
+// the token as Authentication, when there is one. (gf's otlpgrpc.Init also
+// sends an empty Authentication without a token.)
+func (c Config) ExportHeaders() map[string]string {
+	h := maps.Clone(c.Headers)
+	if h == nil {
+		h = map[string]string{}
+	}
+	if c.Token != "" {
+		h[AuthHeader] = c.Token
+	}
+	return h
 }
 
 // Program is the name of the sample's main for this protocol.

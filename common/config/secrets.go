@@ -196,7 +196,7 @@ func inputSecrets(args []string, getenv func(string) string) []secretValue {
 }
 
 // boolFlags take no separate value on the command line.
-var boolFlags = map[string]bool{"tls": true, "pace": true, "h": true, "help": true}
+var boolFlags = map[string]bool{"tls": true, "pace": true, "json": true, "h": true, "help": true}
 
 // headerSecrets are the values of an OTEL_EXPORTER_OTLP_HEADERS value,
 // leniently: an entry without = ("Authorization: Bearer x") is secret

@@ -114,11 +114,11 @@ func TestEndpointHostMessages(t *testing.T) {
 // TestInputSecrets: the secrets are found in every way a flag is written,
 // so that even a message about a malformed command line hides them.
 func TestInputSecrets(t *testing.T) {
-	args := []string{"--token", "tok-one", "-token=tok-two", "---token=tok-three", "-tls", "-endpoint", "u:pw-four@h:1", "stray://u:pw-five@h"}
+	args := []string{"--token", "tok-one", "-token=tok-two", "---token=tok-three", "-tls", "-endpoint", "u:pw-four@h:1", "stray://u:pw-five@h", "-json", "-token", "tok-ten"}
 	env := envOf("TRACE_TOKEN=tok-six", "OTEL_EXPORTER_OTLP_TRACES_HEADERS=a=hv-seven,broken: Bearer hv-eight",
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://u:pw-nine@h:1")
 	cfg := Config{inputSecrets: inputSecrets(args, env)}
-	for _, s := range []string{"tok-one", "tok-two", "tok-three", "pw-four", "pw-five", "tok-six", "hv-seven", "hv-eight", "pw-nine"} {
+	for _, s := range []string{"tok-one", "tok-two", "tok-three", "pw-four", "pw-five", "tok-six", "hv-seven", "hv-eight", "pw-nine", "tok-ten"} {
 		if got := cfg.Redact("<" + s + ">"); strings.Contains(got, s) {
 			t.Errorf("%s is not found as a secret: %q", s, got)
 		}

@@ -24,7 +24,7 @@ import (
 // answers 200 with HTML "takes" every span, a redirect sends the spans and
 // their headers wherever it points, and "application/json; charset=utf-8"
 // hides the spans a collector rejected. HTTPClient is a client for the
-// exporter that lets only OTLP answers through; the check (see check.go)
+// exporter that lets only OTLP answers through; the check (see reachable.go)
 // reads answers the same way, before any span leaves.
 
 // maxAnswer bounds the body of an answer that is read: an OTLP answer is a
@@ -152,7 +152,7 @@ func HTTPClient(cfg config.Config) *http.Client {
 }
 
 // exportTimeout is the exporter's timeout for one attempt, as it reads it
-// from the environment (which Watch sets to cfg.Timeout when it says
+// from the environment (which report.Setup sets to cfg.Timeout when it says
 // nothing); the exporter does not apply it to a client it is given.
 func exportTimeout(cfg config.Config) time.Duration {
 	for _, key := range []string{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"} {

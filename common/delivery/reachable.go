@@ -151,7 +151,7 @@ func httpCheck(ctx context.Context, cfg config.Config) (bool, error) {
 		return false, nil
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
-	for k, v := range exportHeaders(cfg) {
+	for k, v := range cfg.ExportHeaders() {
 		req.Header.Set(k, v)
 	}
 	client := HTTPClient(cfg)
@@ -184,20 +184,6 @@ func httpCheck(ctx context.Context, cfg config.Config) (bool, error) {
 type statusError struct{ status string }
 
 func (e *statusError) Error() string { return e.status }
-
-// exportHeaders are the headers the exporter sends: the token as
-// Authentication and the others of cfg (gf's otlphttp.Init sends none, and
-// is used only when there are none; package provider sends these).
-func exportHeaders(cfg config.Config) map[string]string {
-	h := map[string]string{}
-	if cfg.Token != "" {
-		h[config.AuthHeader] = cfg.Token
-	}
-	for k, v := range cfg.Headers {
-		h[k] = v
-	}
-	return h
-}
 
 // proxied tells whether the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)
 // sends connections to addr through a proxy.

@@ -10,7 +10,6 @@ package provider
 
 import (
 	"context"
-	"maps"
 	"time"
 
 	"github.com/gogf/gf/v2/frame/g"
@@ -42,7 +41,7 @@ func GRPC(cfg config.Config) (shutdown func(context.Context), err error) {
 	}
 	exporter, err := otlptracegrpc.New(context.Background(), security,
 		otlptracegrpc.WithEndpoint(cfg.Endpoint), // host:port, not a URL
-		otlptracegrpc.WithHeaders(headers(cfg, true)),
+		otlptracegrpc.WithHeaders(withAuthentication(cfg)),
 		otlptracegrpc.WithCompressor(gzip.Name))
 	if err != nil {
 		return nil, err
@@ -53,10 +52,10 @@ func GRPC(cfg config.Config) (shutdown func(context.Context), err error) {
 // HTTP is otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path) with TLS, headers and a sampler.
 func HTTP(cfg config.Config) (shutdown func(), err error) {
 	exporter, err := otlptracehttp.New(context.Background(),
-		otlptracehttp.WithEndpointURL(cfg.Target()),  // its scheme says TLS or not, whatever OTEL_* says
-		otlptracehttp.WithTLSClientConfig(cfg.TLS),   // nil: the system's roots
-		otlptracehttp.WithHTTPClient(cfg.HTTPClient), // nil: the exporter's own, with the TLS above
-		otlptracehttp.WithHeaders(headers(cfg, false)),
+		otlptracehttp.WithEndpointURL(cfg.Target()),    // its scheme says TLS or not, whatever OTEL_* says
+		otlptracehttp.WithTLSClientConfig(cfg.TLS),     // nil: the system's roots
+		otlptracehttp.WithHTTPClient(cfg.HTTPClient),   // nil: the exporter's own, with the TLS above
+		otlptracehttp.WithHeaders(cfg.ExportHeaders()), // the token as Authentication, and the others
 		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 	if err != nil {
 		return nil, err
@@ -65,14 +64,11 @@ func HTTP(cfg config.Config) (shutdown func(), err error) {
 	return func() { stop(context.Background()) }, err
 }
 
-// headers are cfg.Headers and the token as Authentication; gf's gRPC Init
-// always sends that header, empty when there is no token.
-func headers(cfg config.Config, alwaysToken bool) map[string]string {
-	h := map[string]string{}
-	if cfg.Token != "" || alwaysToken {
-		h[config.AuthHeader] = cfg.Token
-	}
-	maps.Copy(h, cfg.Headers)
+// withAuthentication is cfg.ExportHeaders with Authentication always there,
+// empty without a token, as gf's otlpgrpc.Init sends it.
+func withAuthentication(cfg config.Config) map[string]string {
+	h := cfg.ExportHeaders()
+	h[config.AuthHeader] = cfg.Token
 	return h
 }
 

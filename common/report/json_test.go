@@ -1,6 +1,9 @@
 package report
 
 import (
+	"errors"
+	"io"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -8,6 +11,7 @@ import (
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/exitcode"
 	"example.com/gftrace/common/load"
 )
 
@@ -43,5 +47,31 @@ func TestJSONRoundTrip(t *testing.T) {
 		if _, err := ParseResult(bad); err == nil || !strings.Contains(err.Error(), "no JSON result") {
 			t.Errorf("ParseResult(%q): %v, want an error", bad, err)
 		}
+	}
+}
+
+// When tracing does not start, -json still ends with a result: exit code 1
+// and the cause, and the secret in the error is redacted.
+func TestMainWhenTracingDoesNotStart(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = w, w
+	cfg := config.Config{Protocol: config.GRPC, Endpoint: "127.0.0.1:9", Timeout: time.Second, JSON: true, Token: "tok-5ec7e7"}
+	code := Main(cfg, func(config.Config, *Run) error { return errors.New("no exporter for tok-5ec7e7") })
+	os.Stdout, os.Stderr = stdout, stderr
+	w.Close()
+	out, _ := io.ReadAll(r)
+	res, err := ParseResult(string(out))
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if code != exitcode.NotDelivered || res.ExitCode != code || res.Cause != "tracing did not start: no exporter for [token]" {
+		t.Errorf("exit code %d, result %+v", code, res)
+	}
+	if strings.Contains(string(out), "tok-5ec7e7") {
+		t.Errorf("the token appears in the output:\n%s", out)
 	}
 }

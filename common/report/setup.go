@@ -31,8 +31,9 @@ const gcPercent = 400
 //     timeout (delivery.Env), and a -traces run's batch processor sizes
 //     (config.Batch.Set), which the SDK reads when Init builds it; the
 //     certificate variables unset, since their files were read already;
-//   - the loggers of gf and OpenTelemetry: the GoFrame project's settings
-//     that gf cannot use dropped with a warning, and the secrets of cfg
+//   - the loggers and configuration of gf and OpenTelemetry: the GoFrame
+//     project's settings that gf cannot use dropped with a warning (and
+//     GF_GCFG_PATH unset when it names no directory), the secrets of cfg
 //     redacted from every line (config.SetUpLogging);
 //   - the global meter provider and error handler, which receive the
 //     SDK's counts and its background export errors;
