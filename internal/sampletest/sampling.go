@@ -88,21 +88,22 @@ func notSampled(t *testing.T, p config.Protocol, bin string) {
 func sampledRun(t *testing.T, p config.Protocol, bin string) {
 	rec := NewReceiver(p)
 	defer rec.Close()
-	r := Run(t, bin, []string{"OTEL_TRACES_SAMPLER=parentbased_always_on"}, "-endpoint", rec.Addr)
+	r := Run(t, bin, []string{"OTEL_TRACES_SAMPLER=parentbased_always_on"}, "-endpoint", rec.Addr, "-json")
 	if r.Code != 0 {
 		t.Fatalf("exit code %d, want 0; output:\n%s", r.Code, r.Output())
 	}
 	if got := Tree(rec.Spans()); got != DefaultTree {
 		t.Errorf("received tree:\n%s\nwant:\n%s", got, DefaultTree)
 	}
-	if printed, got := PrintedTraceID(t, r), TraceIDs(rec.Spans()); len(got) != 1 || got[0] != printed {
-		t.Errorf("printed trace id %s, received %v", printed, got)
+	res := Outcome(t, r)
+	if got := TraceIDs(rec.Spans()); len(got) != 1 || got[0] != res.TraceID {
+		t.Errorf("the result's trace id %s, received %v", res.TraceID, got)
 	}
-	if summary := fmt.Sprintf("9 of 9 spans delivered to %s over %s.\n", target(p, rec), p); !strings.Contains(r.Stdout, summary) {
-		t.Errorf("no summary line %q in:\n%s", summary, r.Stdout)
+	if summary := fmt.Sprintf("9 of 9 spans delivered to %s over %s.", target(p, rec), p); res.Summary != summary {
+		t.Errorf("summary %q, want %q", res.Summary, summary)
 	}
-	if strings.Contains(r.Output(), "Not recorded") || strings.Contains(r.Stderr, "warning") {
-		t.Errorf("a sampled run says it was not recorded, or warns:\n%s", r.Output())
+	if res.SpansMade != 9 || res.Recorded != 9 || strings.Contains(r.Stderr, "warning") {
+		t.Errorf("%d of %d spans recorded, or a warning; want all 9 recorded:\n%s", res.Recorded, res.SpansMade, r.Output())
 	}
 }
 
