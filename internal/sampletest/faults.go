@@ -176,7 +176,7 @@ func ends(t *testing.T, p config.Protocol, r Result, addr string, timeout time.D
 
 // noLeaks fails the test if the output shows the token or one of secrets
 // in any escaping (see Escaped), a panic or a stack trace.
-func noLeaks(t *testing.T, r Result, secrets ...string) {
+func noLeaks(t testing.TB, r Result, secrets ...string) {
 	t.Helper()
 	for _, secret := range append([]string{Token}, secrets...) {
 		for _, form := range Escaped(secret) {

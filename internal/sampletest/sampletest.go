@@ -108,7 +108,8 @@ func (p *Process) Signal(sig os.Signal) {
 }
 
 // Wait waits for the process to end, at most a minute from its start, and
-// returns what it did.
+// returns what it did. Whatever the test, the output must show no token
+// (in any escaping), panic or stack trace (see noLeaks).
 func (p *Process) Wait() Result {
 	p.t.Helper()
 	var err error
@@ -126,6 +127,7 @@ func (p *Process) Wait() Result {
 	case err != nil:
 		p.t.Fatalf("run %s: %v", p.cmd.Path, err)
 	}
+	noLeaks(p.t, r)
 	return r
 }
 
