@@ -65,16 +65,16 @@ func (v viewerProcess) stop(t *testing.T) sampletest.Result {
 }
 
 // runSamples runs both real mains against the viewer, each to its own
-// port, and returns the trace id each printed.
+// port, and returns the trace id each reported in its -json result.
 func runSamples(t *testing.T, v viewerProcess) (grpcID, httpID string) {
 	t.Helper()
 	ids := map[string]string{}
 	for _, s := range []struct{ dir, endpoint string }{{"../../inprocess-grpc", v.grpc}, {"../../inprocess-http", v.http}} {
-		r := sampletest.Run(t, sampletest.Build(t, s.dir), nil, "-endpoint", s.endpoint)
+		r := sampletest.Run(t, sampletest.Build(t, s.dir), nil, "-endpoint", s.endpoint, "-json")
 		if r.Code != 0 {
 			t.Fatalf("%s exit code %d, want 0:\n%s", s.dir, r.Code, r.Output())
 		}
-		ids[s.dir] = sampletest.PrintedTraceID(t, r)
+		ids[s.dir] = sampletest.Outcome(t, r).TraceID
 	}
 	return ids["../../inprocess-grpc"], ids["../../inprocess-http"]
 }
@@ -134,9 +134,6 @@ type jsonLine struct {
 		Attributes    map[string]any `json:"attributes"`
 	} `json:"spans"`
 }
-
-// traceparent is the line where the sample prints main's trace and span.
-var traceparent = regexp.MustCompile(`traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-01`)
 
 func samplesJSON(t *testing.T, bin string) {
 	v := startViewer(t, bin, "-json", "-quiet", "300ms")
