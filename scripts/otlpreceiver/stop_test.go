@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,14 +17,8 @@ import (
 // SIGINT comes is answered 200, and its spans are printed, not lost.
 func TestStopFinishesExportsUnderWay(t *testing.T) {
 	var out bytes.Buffer
-	srv, err := start(settings{http: "127.0.0.1:0", quiet: time.Hour, json: true}, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := make(chan os.Signal)
-	done := make(chan struct{})
-	go func() { srv.serve(stop); close(done) }()
-	addr := srv.httpRec.Addr
+	v := serveInProcess(t, settings{quiet: time.Hour, json: true}, &out)
+	addr := v.httpRec.Addr
 
 	// Headers first, with Expect: 100-continue: the server answers 100
 	// once the handler reads the body, so the export is then under way.
@@ -43,7 +36,7 @@ func TestStopFinishesExportsUnderWay(t *testing.T) {
 	}
 	in.ReadString('\n') // the blank line after the 100
 
-	close(stop) // SIGINT
+	go v.interrupt()
 	waitClosed(t, addr)
 	conn.Write(body)
 	resp, err := http.ReadResponse(in, nil)
@@ -54,7 +47,7 @@ func TestStopFinishesExportsUnderWay(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("the export under way at SIGINT was answered %s", resp.Status)
 	}
-	<-done
+	v.interrupt()
 	got := out.String()
 	if want := `{"trace_id":"00000000000000010000000000000000",`; !strings.HasPrefix(got, want) || strings.Count(got, "\n") != 1 || strings.Count(got, `"span_id"`) != memSpansPerTrace {
 		t.Errorf("printed %q; want one line, %s…, with its %d spans", got, want, memSpansPerTrace)
