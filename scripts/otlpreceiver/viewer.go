@@ -122,11 +122,11 @@ func treeOrder(spans []waterfall.Span) []waterfall.Span {
 // writeText writes a trace's heading (services, id, span count), its
 // picture, the advice when it has no true root, and a blank line.
 func writeText(w io.Writer, spans []waterfall.Span, attrs bool) {
+	spans = escaped(spans)
 	services := servicesOf(spans)
 	fmt.Fprintf(w, "%s · trace %s · %d spans\n", strings.Join(services, ", "), spans[0].TraceID, len(spans))
 	if len(services) > 1 {
 		// A trace across services: say which span is whose.
-		spans = slices.Clone(spans)
 		for i := range spans {
 			spans[i].Name = serviceName(spans[i]) + ": " + spans[i].Name
 		}
@@ -151,7 +151,7 @@ func writeJSON(w io.Writer, spans []waterfall.Span) {
 		// Only a value that JSON cannot hold (a NaN attribute) gets here.
 		line, _ = json.Marshal(map[string]string{"trace_id": spans[0].TraceID, "error": err.Error()})
 	}
-	w.Write(append(line, '\n'))
+	w.Write(append(escapeC1(line), '\n'))
 }
 
 // servicesOf returns the services of the spans, in their order.
