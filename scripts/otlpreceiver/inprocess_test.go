@@ -22,10 +22,14 @@ type inProcess struct {
 }
 
 // serveInProcess starts the command with s, which must not name ports,
-// writing to out; out may be read once interrupt has returned.
+// with the default limits unless s names some, writing to out; out may be
+// read once interrupt has returned.
 func serveInProcess(t *testing.T, s settings, out io.Writer) *inProcess {
 	t.Helper()
 	s.http = "127.0.0.1:0"
+	if s.limits == (limits{}) {
+		s.limits = defaultLimits(s.quiet)
+	}
 	srv, err := start(s, out)
 	if err != nil {
 		t.Fatal(err)

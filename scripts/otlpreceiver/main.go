@@ -46,11 +46,12 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, stop))
 }
 
-// settings are the command's flags.
+// settings are the command's flags, and the limits that follow from them.
 type settings struct {
 	grpc, http         string // host:port, or "" for none
 	quiet              time.Duration
 	attrs, json, count bool
+	limits             limits
 }
 
 func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
@@ -104,6 +105,7 @@ func parse(args []string, stdout io.Writer) (settings, error) {
 	case s.grpc == "" && s.http == "":
 		return s, errors.New("-grpc and -http are both empty: nothing to listen on")
 	}
+	s.limits = defaultLimits(s.quiet)
 	for _, a := range []struct{ flag, value string }{{"grpc", s.grpc}, {"http", s.http}} {
 		if a.value == "" {
 			continue
@@ -141,7 +143,7 @@ func start(s settings, stdout io.Writer) (*server, error) {
 	srv := &server{settings: s, out: bufio.NewWriter(stdout)}
 	opts := receiver.Options{CountOnly: true}
 	if !s.count {
-		srv.view = newViewer(s.quiet, srv.out, s.json, s.attrs)
+		srv.view = newViewer(s.quiet, s.limits, srv.out, s.json, s.attrs)
 		opts = receiver.Options{OnSpans: srv.view.add}
 	}
 	var err error
