@@ -30,6 +30,7 @@ func TestViewer(t *testing.T) {
 	bin := sampletest.Build(t, ".")
 	t.Run("the sample's runs, drawn", func(t *testing.T) { samplesDrawn(t, bin) })
 	t.Run("the sample's runs, as JSON", func(t *testing.T) { samplesJSON(t, bin) })
+	t.Run("an SDK's trace, field by field", func(t *testing.T) { sdkTrace(t, bin) })
 	t.Run("a root from gctx.New", func(t *testing.T) { orphan(t, bin) })
 	t.Run("two services interleaved", func(t *testing.T) { interleaved(t, bin) })
 	t.Run("count", func(t *testing.T) { count(t, bin) })
