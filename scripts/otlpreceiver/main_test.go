@@ -118,22 +118,40 @@ func samplesDrawn(t *testing.T, bin string) {
 	}
 }
 
-// jsonLine is what a -json line holds.
+// jsonLine is what a -json line holds; attribute values are left as JSON,
+// to compare them exactly.
 type jsonLine struct {
 	TraceID  string   `json:"trace_id"`
 	Services []string `json:"services"`
 	Spans    []struct {
-		TraceID       string         `json:"trace_id"`
-		SpanID        string         `json:"span_id"`
-		ParentID      string         `json:"parent_span_id"`
-		Name          string         `json:"name"`
-		Kind          string         `json:"kind"`
-		Service       string         `json:"service"`
-		Start         time.Time      `json:"start"`
-		Status        string         `json:"status"`
-		StatusMessage string         `json:"status_message"`
-		Attributes    map[string]any `json:"attributes"`
+		TraceID       string                     `json:"trace_id"`
+		SpanID        string                     `json:"span_id"`
+		ParentID      string                     `json:"parent_span_id"`
+		Name          string                     `json:"name"`
+		Kind          string                     `json:"kind"`
+		Service       string                     `json:"service"`
+		Start         time.Time                  `json:"start"`
+		End           time.Time                  `json:"end"`
+		Status        string                     `json:"status"`
+		StatusMessage string                     `json:"status_message"`
+		Attributes    map[string]json.RawMessage `json:"attributes"`
+		Events        []struct {
+			Name       string                     `json:"name"`
+			Time       time.Time                  `json:"time"`
+			Attributes map[string]json.RawMessage `json:"attributes"`
+		} `json:"events"`
 	} `json:"spans"`
+}
+
+// values decodes attribute values.
+func values(attrs map[string]json.RawMessage) map[string]any {
+	m := map[string]any{}
+	for k, raw := range attrs {
+		var v any
+		json.Unmarshal(raw, &v)
+		m[k] = v
+	}
+	return m
 }
 
 func samplesJSON(t *testing.T, bin string) {
@@ -159,7 +177,7 @@ func samplesJSON(t *testing.T, bin string) {
 		var spans []receiver.Span
 		for _, s := range got.Spans {
 			spans = append(spans, receiver.Span{TraceID: s.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentID, Name: s.Name,
-				Attributes: s.Attributes, StatusCode: s.Status, StatusMessage: s.StatusMessage, Start: s.Start})
+				Attributes: values(s.Attributes), StatusCode: s.Status, StatusMessage: s.StatusMessage, Start: s.Start})
 			if s.TraceID != want.id || s.Service != want.service || s.Kind != "internal" {
 				t.Errorf("line %d: span %s of trace %s, service %q, kind %q", i+1, s.Name, s.TraceID, s.Service, s.Kind)
 			}

@@ -7,38 +7,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
-
-// sdkLine reads a -json line with every value as JSON, to compare it with
-// the JSON of what the SDK recorded.
-type sdkLine struct {
-	TraceID  string   `json:"trace_id"`
-	Services []string `json:"services"`
-	Spans    []struct {
-		TraceID       string                     `json:"trace_id"`
-		SpanID        string                     `json:"span_id"`
-		ParentID      string                     `json:"parent_span_id"`
-		Name          string                     `json:"name"`
-		Kind          string                     `json:"kind"`
-		Service       string                     `json:"service"`
-		Start         time.Time                  `json:"start"`
-		End           time.Time                  `json:"end"`
-		Status        string                     `json:"status"`
-		StatusMessage string                     `json:"status_message"`
-		Attributes    map[string]json.RawMessage `json:"attributes"`
-		Events        []struct {
-			Name       string                     `json:"name"`
-			Time       time.Time                  `json:"time"`
-			Attributes map[string]json.RawMessage `json:"attributes"`
-		} `json:"events"`
-	} `json:"spans"`
-}
 
 // sdkTrace sends a trace over OTLP/gRPC with the SDK and records the same
 // spans in this process, then compares the viewer's -json line with them,
@@ -65,7 +39,7 @@ func sdkTrace(t *testing.T, bin string) {
 	root.End()
 
 	r := v.stop(t)
-	var got sdkLine
+	var got jsonLine
 	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil || strings.Count(r.Stdout, "\n") != 1 {
 		t.Fatalf("want one JSON line (%v):\n%s", err, r.Stdout)
 	}
