@@ -11,7 +11,8 @@
 // prints one JSON line per trace instead, and -count only counts spans, for
 // measuring how fast a program delivers. It accepts what a real collector
 // accepts: protobuf over gRPC or HTTP, gzip or not. SIGINT or SIGTERM
-// prints what is pending and exits 0.
+// lets the exports under way finish (for a second at most), prints what is
+// pending and exits 0.
 package main
 
 import (
@@ -25,6 +26,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -44,11 +46,12 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, stop))
 }
 
-// settings are the command's flags.
+// settings are the command's flags, and the limits that follow from them.
 type settings struct {
 	grpc, http         string // host:port, or "" for none
 	quiet              time.Duration
 	attrs, json, count bool
+	limits             limits
 }
 
 func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
@@ -102,6 +105,7 @@ func parse(args []string, stdout io.Writer) (settings, error) {
 	case s.grpc == "" && s.http == "":
 		return s, errors.New("-grpc and -http are both empty: nothing to listen on")
 	}
+	s.limits = defaultLimits(s.quiet)
 	for _, a := range []struct{ flag, value string }{{"grpc", s.grpc}, {"http", s.http}} {
 		if a.value == "" {
 			continue
@@ -139,7 +143,7 @@ func start(s settings, stdout io.Writer) (*server, error) {
 	srv := &server{settings: s, out: bufio.NewWriter(stdout)}
 	opts := receiver.Options{CountOnly: true}
 	if !s.count {
-		srv.view = newViewer(s.quiet, srv.out, s.json, s.attrs)
+		srv.view = newViewer(s.quiet, s.limits, srv.out, s.json, s.attrs)
 		opts = receiver.Options{OnSpans: srv.view.add}
 	}
 	var err error
@@ -152,7 +156,7 @@ func start(s settings, stdout io.Writer) (*server, error) {
 	if s.http != "" {
 		opts.Addr, opts.AnyHost = s.http, true
 		if srv.httpRec, err = receiver.StartHTTP(opts); err != nil {
-			srv.close()
+			srv.stop()
 			return nil, listenError("http", s.http, err)
 		}
 	}
@@ -189,14 +193,15 @@ func (srv *server) announce(w io.Writer) {
 	fmt.Fprintf(w, "otlpreceiver: %s; %s\n", strings.Join(on, ", "), what)
 }
 
-// serve prints until stop, then prints what is pending and closes.
+// serve prints until stop, then stops the receivers and prints what is
+// pending.
 func (srv *server) serve(stop <-chan os.Signal) {
 	if srv.count {
 		srv.countSpans(stop)
 		return
 	}
 	srv.view.printEvery(stop)
-	srv.close()
+	srv.stop()
 	srv.view.printAll()
 }
 
@@ -215,7 +220,7 @@ func (srv *server) countSpans(stop <-chan os.Signal) {
 				last = n
 			}
 		case <-stop:
-			srv.close()
+			srv.stop()
 			fmt.Fprintf(srv.out, "otlpreceiver: %d spans in total\n", srv.spanCount())
 			srv.out.Flush()
 			return
@@ -233,10 +238,16 @@ func (srv *server) spanCount() int {
 	return n
 }
 
-func (srv *server) close() {
+// stop stops both receivers at once, gracefully: a sender is answered 200
+// (or OK) only once its spans are with the viewer, so each export under way
+// is let finish, for the receiver's grace time at most, before what is
+// pending is printed.
+func (srv *server) stop() {
+	var wg sync.WaitGroup
 	for _, r := range []*receiver.Receiver{srv.grpcRec, srv.httpRec} {
 		if r != nil {
-			r.Close()
+			wg.Go(r.Stop)
 		}
 	}
+	wg.Wait()
 }

@@ -30,6 +30,7 @@ func TestViewer(t *testing.T) {
 	bin := sampletest.Build(t, ".")
 	t.Run("the sample's runs, drawn", func(t *testing.T) { samplesDrawn(t, bin) })
 	t.Run("the sample's runs, as JSON", func(t *testing.T) { samplesJSON(t, bin) })
+	t.Run("an SDK's trace, field by field", func(t *testing.T) { sdkTrace(t, bin) })
 	t.Run("a root from gctx.New", func(t *testing.T) { orphan(t, bin) })
 	t.Run("two services interleaved", func(t *testing.T) { interleaved(t, bin) })
 	t.Run("count", func(t *testing.T) { count(t, bin) })
@@ -65,16 +66,16 @@ func (v viewerProcess) stop(t *testing.T) sampletest.Result {
 }
 
 // runSamples runs both real mains against the viewer, each to its own
-// port, and returns the trace id each printed.
+// port, and returns the trace id each reported in its -json result.
 func runSamples(t *testing.T, v viewerProcess) (grpcID, httpID string) {
 	t.Helper()
 	ids := map[string]string{}
 	for _, s := range []struct{ dir, endpoint string }{{"../../inprocess-grpc", v.grpc}, {"../../inprocess-http", v.http}} {
-		r := sampletest.Run(t, sampletest.Build(t, s.dir), nil, "-endpoint", s.endpoint)
+		r := sampletest.Run(t, sampletest.Build(t, s.dir), nil, "-endpoint", s.endpoint, "-json")
 		if r.Code != 0 {
 			t.Fatalf("%s exit code %d, want 0:\n%s", s.dir, r.Code, r.Output())
 		}
-		ids[s.dir] = sampletest.PrintedTraceID(t, r)
+		ids[s.dir] = sampletest.Outcome(t, r).TraceID
 	}
 	return ids["../../inprocess-grpc"], ids["../../inprocess-http"]
 }
@@ -117,26 +118,41 @@ func samplesDrawn(t *testing.T, bin string) {
 	}
 }
 
-// jsonLine is what a -json line holds.
+// jsonLine is what a -json line holds; attribute values are left as JSON,
+// to compare them exactly.
 type jsonLine struct {
 	TraceID  string   `json:"trace_id"`
 	Services []string `json:"services"`
 	Spans    []struct {
-		TraceID       string         `json:"trace_id"`
-		SpanID        string         `json:"span_id"`
-		ParentID      string         `json:"parent_span_id"`
-		Name          string         `json:"name"`
-		Kind          string         `json:"kind"`
-		Service       string         `json:"service"`
-		Start         time.Time      `json:"start"`
-		Status        string         `json:"status"`
-		StatusMessage string         `json:"status_message"`
-		Attributes    map[string]any `json:"attributes"`
+		TraceID       string                     `json:"trace_id"`
+		SpanID        string                     `json:"span_id"`
+		ParentID      string                     `json:"parent_span_id"`
+		Name          string                     `json:"name"`
+		Kind          string                     `json:"kind"`
+		Service       string                     `json:"service"`
+		Start         time.Time                  `json:"start"`
+		End           time.Time                  `json:"end"`
+		Status        string                     `json:"status"`
+		StatusMessage string                     `json:"status_message"`
+		Attributes    map[string]json.RawMessage `json:"attributes"`
+		Events        []struct {
+			Name       string                     `json:"name"`
+			Time       time.Time                  `json:"time"`
+			Attributes map[string]json.RawMessage `json:"attributes"`
+		} `json:"events"`
 	} `json:"spans"`
 }
 
-// traceparent is the line where the sample prints main's trace and span.
-var traceparent = regexp.MustCompile(`traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-01`)
+// values decodes attribute values.
+func values(attrs map[string]json.RawMessage) map[string]any {
+	m := map[string]any{}
+	for k, raw := range attrs {
+		var v any
+		json.Unmarshal(raw, &v)
+		m[k] = v
+	}
+	return m
+}
 
 func samplesJSON(t *testing.T, bin string) {
 	v := startViewer(t, bin, "-json", "-quiet", "300ms")
@@ -161,7 +177,7 @@ func samplesJSON(t *testing.T, bin string) {
 		var spans []receiver.Span
 		for _, s := range got.Spans {
 			spans = append(spans, receiver.Span{TraceID: s.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentID, Name: s.Name,
-				Attributes: s.Attributes, StatusCode: s.Status, StatusMessage: s.StatusMessage, Start: s.Start})
+				Attributes: values(s.Attributes), StatusCode: s.Status, StatusMessage: s.StatusMessage, Start: s.Start})
 			if s.TraceID != want.id || s.Service != want.service || s.Kind != "internal" {
 				t.Errorf("line %d: span %s of trace %s, service %q, kind %q", i+1, s.Name, s.TraceID, s.Service, s.Kind)
 			}

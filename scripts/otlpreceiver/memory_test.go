@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"net/http"
-	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
 )
 
 // Sizes of the memory test: the sample's 9-span tree, many traces to a request.
@@ -30,33 +27,16 @@ const (
 // printed traces are forgotten.
 func TestMemoryStaysBounded(t *testing.T) {
 	lines := &lineCounter{}
-	srv, err := start(settings{http: "127.0.0.1:0", quiet: 50 * time.Millisecond, json: true}, lines)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := make(chan os.Signal)
-	done := make(chan struct{})
-	go func() { srv.serve(stop); close(done) }()
-
-	url := "http://" + srv.httpRec.Addr + "/v1/traces"
+	v := serveInProcess(t, settings{quiet: 50 * time.Millisecond, json: true}, lines)
 	var peak uint64
 	began := time.Now()
 	for sent := 0; sent < memTraces; sent += memPerRequest {
-		body, _ := proto.Marshal(traces(sent, memPerRequest))
-		resp, err := http.Post(url, "application/x-protobuf", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("export answered %s", resp.Status)
-		}
+		v.send(t, traces(sent, memPerRequest))
 		if (sent/memPerRequest)%100 == 99 { // every 10,000 traces
 			peak = max(peak, liveHeap())
 		}
 	}
-	close(stop)
-	<-done
+	v.interrupt()
 	t.Logf("%d traces of %d spans in %s; live heap at most %.1f MB (measured every 10,000 traces, after a GC)",
 		memTraces, memSpansPerTrace, time.Since(began).Round(time.Millisecond), float64(peak)/(1<<20))
 	if got := lines.n.Load(); got != memTraces {
