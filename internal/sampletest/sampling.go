@@ -1,6 +1,7 @@
 package sampletest
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"regexp"
@@ -8,6 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/internal/jaegertest"
@@ -217,18 +224,23 @@ func samplerBadInput(t *testing.T, p config.Protocol, bin string) {
 // back through Jaeger's search API, every error trace is stored, whole, and
 // the share of the others kept is within 4 standard deviations of 25%.
 func TailSampling(t *testing.T, p config.Protocol, bin string) {
-	const percent, errorTraces, plainTraces = 25, 200, 1000
-	j := jaegertest.StartWith(t, jaegertest.Options{Config: "scripts/jaeger/tail-sampling.yaml", Env: []string{"JAEGER_TAIL_PERCENT=" + strconv.Itoa(percent)}})
+	const percent, errorTraces, plainTraces, slowTraces = 25, 200, 1000, 20
+	j := jaegertest.StartWith(t, jaegertest.Options{Config: "scripts/jaeger/tail-sampling.yaml",
+		Env: []string{"JAEGER_TAIL_PERCENT=" + strconv.Itoa(percent), "JAEGER_TAIL_SLOW_MS=500"}})
 	endpoint := j.GRPCAddr
 	if p == config.HTTP {
 		endpoint = j.HTTPAddr
 	}
-	// The plain traces first: once the last error trace is stored, the
-	// processor has decided on every trace that came before it.
+	// The plain and slow traces first: once the last error trace is
+	// stored, the processor has decided on every trace that came before it.
 	for _, run := range []struct {
 		service, users string
 		traces         int
-	}{{"tail-plain", "100", plainTraces}, {"tail-errors", "1", errorTraces}} {
+	}{{"tail-plain", "100", plainTraces}, {"tail-slow", "", slowTraces}, {"tail-errors", "1", errorTraces}} {
+		if run.users == "" {
+			sendSlow(t, j.GRPCAddr, run.service, run.traces)
+			continue
+		}
 		r := Run(t, bin, nil, "-endpoint", endpoint, "-service", run.service, "-users", run.users, "-traces", strconv.Itoa(run.traces))
 		if want := fmt.Sprintf("%d of %d spans delivered", 5*run.traces, 5*run.traces); r.Code != 0 || !strings.Contains(r.Stdout, want) {
 			t.Fatalf("-users %s: exit code %d, want 0 and %q; output:\n%s", run.users, r.Code, want, r.Output())
@@ -253,10 +265,37 @@ func TailSampling(t *testing.T, p config.Protocol, bin string) {
 			t.Fatalf("a kept trace has %d spans, want 5:\n%s", len(tr.Spans), Tree(tr.Spans))
 		}
 	}
+	// A slow trace has no error, and 25% of the others would keep all 20
+	// about once in 10^12 runs: only the latency policy keeps them all.
+	if slow := j.Search(t, "tail-slow", limit); len(slow) != slowTraces {
+		t.Errorf("Jaeger kept %d of the %d traces slower than JAEGER_TAIL_SLOW_MS; want every one", len(slow), slowTraces)
+	}
 	t.Logf("tail sampling kept %d of %d error traces and %d of %d others (%.1f%%; JAEGER_TAIL_PERCENT=%d)",
 		len(errs), errorTraces, len(plain), plainTraces, 100*float64(len(plain))/plainTraces, percent)
 	if lo, hi := BinomialBounds(plainTraces, percent/100.0); len(plain) < lo || len(plain) > hi {
 		t.Errorf("Jaeger kept %d of %d traces without an error at %d%%; 4 standard deviations allow %d to %d", len(plain), plainTraces, percent, lo, hi)
+	}
+}
+
+// sendSlow sends n traces of one root span that lasts a second, more than
+// the tail-sampling configuration's latency threshold, and has no error:
+// made with the OpenTelemetry SDK, since the sample's traces take about a
+// millisecond.
+func sendSlow(t *testing.T, grpcAddr, service string, n int) {
+	ctx := context.Background()
+	exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithInsecure(), otlptracegrpc.WithEndpoint(grpcAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp),
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", service))))
+	end := time.Now()
+	for range n {
+		_, span := tp.Tracer("slow").Start(ctx, "slow", trace.WithTimestamp(end.Add(-time.Second)))
+		span.End(trace.WithTimestamp(end))
+	}
+	if err := tp.Shutdown(ctx); err != nil {
+		t.Fatalf("sending the slow traces: %v", err)
 	}
 }
 
