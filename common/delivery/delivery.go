@@ -40,9 +40,8 @@ const flushGrace = 500 * time.Millisecond
 
 // Watcher collects the SDK's counts and export errors of one process.
 type Watcher struct {
-	reader  *sdkmetric.ManualReader
-	timeout time.Duration
-	cfg     config.Config // where the collector is, and how to speak to it
+	reader *sdkmetric.ManualReader
+	cfg    config.Config // where the collector is, how to speak to it, and the timeout
 
 	mu      sync.Mutex
 	errs    []error
@@ -61,7 +60,7 @@ type Watcher struct {
 // global error handler. cfg.Timeout is the longest Flush waits for the
 // collector.
 func NewWatcher(cfg config.Config) *Watcher {
-	return &Watcher{reader: sdkmetric.NewManualReader(), timeout: cfg.Timeout, cfg: cfg}
+	return &Watcher{reader: sdkmetric.NewManualReader(), cfg: cfg}
 }
 
 // Env is what the SDK must find in the environment before tracing starts,
@@ -128,7 +127,7 @@ func (w *Watcher) Sync() error {
 		w.handle(err)
 		return err
 	}
-	deadline := time.Now().Add(w.timeout)
+	deadline := time.Now().Add(w.cfg.Timeout)
 	w.mu.Lock()
 	if !w.cutoff.IsZero() && w.cutoff.Before(deadline) {
 		deadline = w.cutoff
@@ -236,10 +235,19 @@ type Result struct {
 // dropped, or still unconfirmed when the program stopped waiting.
 func (r Result) Lost() int64 { return r.Created - r.Delivered }
 
-// OK tells whether every span that was made reached the collector.
+// OK tells whether every span to be delivered reached the collector: every
+// span the sampler recorded, or none when it recorded none of those made
+// (then nothing was to be sent). A run that made no span is not OK.
 func (r Result) OK() bool {
-	return r.Created > 0 && r.Delivered == r.Created && r.Failed == 0 && r.Dropped == 0
+	if r.Created == 0 {
+		return r.Made > 0
+	}
+	return r.Delivered == r.Created && r.Failed == 0 && r.Dropped == 0
 }
+
+// NoneRecorded tells whether spans were made but the sampler recorded none
+// of them: they are neither delivered nor lost.
+func (r Result) NoneRecorded() bool { return r.Made > 0 && r.Created == 0 }
 
 // Result reads the counts. Call it after Flush and the exporter's shutdown,
 // so that no export is still in flight.
@@ -276,7 +284,7 @@ func (w *Watcher) Result() Result {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r.Errs = append([]error(nil), w.errs...)
-	r.Timeout, r.Waited, r.Refusal = w.timeout, w.waited, w.status
+	r.Timeout, r.Waited, r.Refusal = w.cfg.Timeout, w.waited, w.status
 	if w.verdict {
 		// Whatever the exporter may have sent, that endpoint took no span
 		// as a collector does.

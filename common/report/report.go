@@ -115,7 +115,7 @@ func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 	if h := Hint(cfg, res); h != "" {
 		fmt.Fprintln(b, h)
 	}
-	if res.OK() || noneSampled(cfg, res) {
+	if res.OK() {
 		return exitcode.Delivered
 	}
 	return exitcode.NotDelivered
@@ -124,7 +124,7 @@ func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 // Hint is the advice that follows a failed run's summary, or "".
 func Hint(cfg config.Config, res delivery.Result) string {
 	switch {
-	case res.OK(), noneSampled(cfg, res):
+	case res.OK():
 		return ""
 	case res.Dropped > 0 && len(res.Errs) == 0:
 		return "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE."
@@ -139,7 +139,7 @@ func Hint(cfg config.Config, res delivery.Result) string {
 // Summary is the one line that says how many spans were delivered, where,
 // over which protocol, and if not all, why.
 func Summary(cfg config.Config, res delivery.Result) string {
-	if noneSampled(cfg, res) {
+	if res.NoneRecorded() {
 		return notSampledSummary(cfg, res)
 	}
 	where := cfg.Target()

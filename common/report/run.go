@@ -68,7 +68,7 @@ func (r *Run) Record() *Run {
 func (r *Run) Flush() {
 	switch {
 	case r.stats != nil: // Load flushed already
-	case r.watch.Result().Created == 0: // the sampler recorded nothing: nothing to wait for
+	case r.watch.Result().NoneRecorded(): // nothing to send, nothing to wait for
 	default:
 		r.watch.Flush()
 	}

@@ -9,12 +9,6 @@ import (
 	"example.com/gftrace/common/load"
 )
 
-// noneSampled tells whether the sampler recorded none of the run's spans:
-// then nothing was sent, and nothing could be lost.
-func noneSampled(cfg config.Config, res delivery.Result) bool {
-	return cfg.Sampler != nil && res.Made > 0 && res.Created == 0
-}
-
 // notSampledSummary is the summary line of a run whose spans the sampler
 // did not record.
 func notSampledSummary(cfg config.Config, res delivery.Result) string {
@@ -25,7 +19,7 @@ func notSampledSummary(cfg config.Config, res delivery.Result) string {
 // markNotSampled heads the picture of a trace that the sampler did not
 // record: it shows what the program made, which no collector has.
 func markNotSampled(b *strings.Builder, cfg config.Config, res delivery.Result) {
-	if noneSampled(cfg, res) {
+	if res.NoneRecorded() {
 		fmt.Fprintf(b, "Not recorded (%s): the picture shows what the program made; no collector has this trace.\n", cfg.SamplerSetting)
 	}
 }
