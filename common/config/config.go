@@ -186,30 +186,42 @@ func Load(p Protocol) Config {
 	return cfg
 }
 
+// flags are the command line's values, as newFlagSet defines them.
+type flags struct {
+	endpoint, path, token, ca, cert, key, service, users, timeout, traces, workers, sample *string
+	useTLS, pace, asJSON                                                                   *bool
+}
+
+// newFlagSet defines the flags of the main for p: the one list, which
+// Parse reads and the secrets' scan of a command line consults.
+func newFlagSet(p Protocol) (*flag.FlagSet, flags) {
+	fs := flag.NewFlagSet(p.Program(), flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by the caller, in one line
+	fs.Usage = func() {}
+	return fs, flags{
+		endpoint: fs.String("endpoint", "", ""),
+		path:     fs.String("path", "", ""),
+		token:    fs.String("token", "", ""),
+		useTLS:   fs.Bool("tls", false, ""),
+		ca:       fs.String("ca", "", ""),
+		cert:     fs.String("cert", "", ""),
+		key:      fs.String("key", "", ""),
+		service:  fs.String("service", "", ""),
+		users:    fs.String("users", "100,1", ""),
+		timeout:  fs.String("timeout", "5s", ""),
+		traces:   fs.String("traces", "1", ""),
+		workers:  fs.String("concurrency", "1", ""),
+		pace:     fs.Bool("pace", true, ""),
+		asJSON:   fs.Bool("json", false, ""),
+		sample:   fs.String("sample", "", ""),
+	}
+}
+
 // Parse reads args and the environment through getenv. Besides the
 // configuration it returns warnings: settings that are valid but will not
 // do what the user may expect.
 func Parse(p Protocol, args []string, getenv func(string) string) (Config, []string, error) {
-	fs := flag.NewFlagSet(p.Program(), flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported by the caller, in one line
-	fs.Usage = func() {}
-	var (
-		endpoint = fs.String("endpoint", "", "")
-		path     = fs.String("path", "", "")
-		token    = fs.String("token", "", "")
-		useTLS   = fs.Bool("tls", false, "")
-		ca       = fs.String("ca", "", "")
-		cert     = fs.String("cert", "", "")
-		key      = fs.String("key", "", "")
-		service  = fs.String("service", "", "")
-		users    = fs.String("users", "100,1", "")
-		timeout  = fs.String("timeout", "5s", "")
-		traces   = fs.String("traces", "1", "")
-		workers  = fs.String("concurrency", "1", "")
-		pace     = fs.Bool("pace", true, "")
-		asJSON   = fs.Bool("json", false, "")
-		sample   = fs.String("sample", "", "")
-	)
+	fs, f := newFlagSet(p)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
@@ -222,7 +234,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	cfg := Config{Protocol: p, inputSecrets: inputSecrets(args, getenv)}
 	var warnings []string
 
-	ep, err := resolveEndpoint(p, *endpoint, set["endpoint"], getenv)
+	ep, err := resolveEndpoint(p, *f.endpoint, set["endpoint"], getenv)
 	if err != nil {
 		return Config{}, nil, err
 	}
@@ -231,20 +243,20 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		if p != HTTP {
 			return Config{}, nil, errors.New("-path is for OTLP/HTTP only; a gRPC endpoint has no path")
 		}
-		if !strings.HasPrefix(*path, "/") {
-			return Config{}, nil, fmt.Errorf("invalid -path %q: it must start with /", *path)
+		if !strings.HasPrefix(*f.path, "/") {
+			return Config{}, nil, fmt.Errorf("invalid -path %q: it must start with /", *f.path)
 		}
-		cfg.Path = *path
+		cfg.Path = *f.path
 	}
 
 	// Before the TLS files, whose reading it bounds.
-	if cfg.Timeout, err = time.ParseDuration(*timeout); err != nil || cfg.Timeout <= 0 {
-		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", *timeout)
+	if cfg.Timeout, err = time.ParseDuration(*f.timeout); err != nil || cfg.Timeout <= 0 {
+		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", *f.timeout)
 	}
-	if cfg.TLS, err = resolveTLS(tlsFlags{*useTLS, *ca, *cert, *key, set, ep, getenv, cfg.Timeout}); err != nil {
+	if cfg.TLS, err = resolveTLS(tlsFlags{*f.useTLS, *f.ca, *f.cert, *f.key, set, ep, getenv, cfg.Timeout}); err != nil {
 		return Config{}, nil, err
 	}
-	if cfg.Token, cfg.Headers, err = resolveHeaders(p, *token, set["token"], getenv); err != nil {
+	if cfg.Token, cfg.Headers, err = resolveHeaders(p, *f.token, set["token"], getenv); err != nil {
 		return Config{}, nil, err
 	}
 	if w := secretsInPlaintext(cfg); w != "" {
@@ -252,7 +264,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	}
 
 	var samplerWarnings []string
-	if cfg.Sampling, samplerWarnings, err = resolveSampler(*sample, set["sample"], getenv); err != nil {
+	if cfg.Sampling, samplerWarnings, err = resolveSampler(*f.sample, set["sample"], getenv); err != nil {
 		return Config{}, nil, err
 	}
 	warnings = append(warnings, samplerWarnings...)
@@ -263,7 +275,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	warnings = append(warnings, otelWarnings...)
 
 	cfg.Service = p.Program()
-	if s := pick("-service", *service, set["service"], getenv, "OTEL_SERVICE_NAME"); s.source != "" {
+	if s := pick("-service", *f.service, set["service"], getenv, "OTEL_SERVICE_NAME"); s.source != "" {
 		cfg.Service = s.value
 		// Left to the exporter, it fails every export as the collector's
 		// refusal, or a gRPC marshalling error.
@@ -275,16 +287,16 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		return Config{}, nil, errors.New("invalid service name: it is empty")
 	}
 
-	if cfg.Users, err = ParseUsers(*users); err != nil {
+	if cfg.Users, err = ParseUsers(*f.users); err != nil {
 		return Config{}, nil, err
 	}
-	if cfg.Traces, err = bounded("-traces", *traces, MaxTraces); err != nil {
+	if cfg.Traces, err = bounded("-traces", *f.traces, MaxTraces); err != nil {
 		return Config{}, nil, err
 	}
-	if cfg.Concurrency, err = bounded("-concurrency", *workers, MaxConcurrency); err != nil {
+	if cfg.Concurrency, err = bounded("-concurrency", *f.workers, MaxConcurrency); err != nil {
 		return Config{}, nil, err
 	}
-	cfg.Pace, cfg.JSON = *pace, *asJSON
+	cfg.Pace, cfg.JSON = *f.pace, *f.asJSON
 	if cfg.Batch, err = parseBatch(getenv, cfg.Traces > 1); err != nil {
 		return Config{}, nil, err
 	}

@@ -181,7 +181,7 @@ func inputSecrets(args []string, getenv func(string) string) []secretValue {
 			continue
 		}
 		name, value, inline := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		if !inline && !boolFlags[name] && i+1 < len(args) {
+		if !inline && !isBoolFlag(name) && i+1 < len(args) {
 			i++
 			value = args[i]
 		}
@@ -195,8 +195,20 @@ func inputSecrets(args []string, getenv func(string) string) []secretValue {
 	return found
 }
 
-// boolFlags take no separate value on the command line.
-var boolFlags = map[string]bool{"tls": true, "pace": true, "json": true, "h": true, "help": true}
+// isBoolFlag tells whether the flag takes no separate value on the command
+// line, as the flag package reads it: -h, -help and the mains' bool flags.
+func isBoolFlag(name string) bool {
+	if name == "h" || name == "help" {
+		return true
+	}
+	fs, _ := newFlagSet(GRPC) // both mains have the same flags but -path, a string
+	f := fs.Lookup(name)
+	if f == nil {
+		return false // an unknown flag: Parse rejects it; its value is scanned all the same
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
 
 // headerSecrets are the values of an OTEL_EXPORTER_OTLP_HEADERS value,
 // leniently: an entry without = ("Authorization: Bearer x") is secret
