@@ -154,10 +154,7 @@ func ends(t *testing.T, p config.Protocol, r Result, addr string, timeout time.D
 	if r.Code != code {
 		t.Errorf("exit code %d, want %d; output:\n%s", r.Code, code, r.Output())
 	}
-	target := addr
-	if p == config.HTTP {
-		target = "http://" + addr + config.DefaultPath
-	}
+	target := plainTarget(p, addr)
 	res := Outcome(t, r)
 	if res.ExitCode != r.Code {
 		t.Errorf("the result says exit code %d, the process exited %d", res.ExitCode, r.Code)

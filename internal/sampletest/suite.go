@@ -132,10 +132,7 @@ func delivers(t *testing.T, p config.Protocol, bin string) {
 	if !strings.Contains(r.Stdout, User100) || !strings.Contains(r.Stdout, "\n{}\n") {
 		t.Errorf("users not printed as the seed's data in its order; output:\n%s", r.Stdout)
 	}
-	target := rec.Addr
-	if p == config.HTTP {
-		target = "http://" + rec.Addr + config.DefaultPath
-	}
+	target := plainTarget(p, rec.Addr)
 	if summary := fmt.Sprintf("9 of 9 spans delivered to %s over %s.\n", target, p); !strings.Contains(r.Stdout, summary) {
 		t.Errorf("no summary line %q in:\n%s", summary, r.Stdout)
 	}

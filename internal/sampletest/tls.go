@@ -124,10 +124,7 @@ func tlsWays(t *testing.T, p config.Protocol, bin string, ca *testcerts.Authorit
 func plaintextToken(t *testing.T, p config.Protocol, bin string) {
 	rec := NewReceiverWith(p, receiver.Options{Token: Token})
 	defer rec.Close()
-	target := rec.Addr
-	if p == config.HTTP {
-		target = "http://" + rec.Addr + config.DefaultPath
-	}
+	target := plainTarget(p, rec.Addr)
 	for _, r := range []run{
 		{"-token", nil, []string{"-endpoint", rec.Addr, "-token", Token}},
 		{"TRACE_TOKEN", []string{"TRACE_TOKEN=" + Token}, []string{"-endpoint", rec.Addr}},
@@ -202,10 +199,7 @@ func tlsErrors(t *testing.T, p config.Protocol, bin string, ca *testcerts.Author
 	defer secured.Close()
 	plain := NewReceiver(p)
 	defer plain.Close()
-	securedPlainTarget := secured.Addr
-	if p == config.HTTP {
-		securedPlainTarget = "http://" + secured.Addr + config.DefaultPath
-	}
+	securedPlainTarget := plainTarget(p, secured.Addr)
 	stranger := testcerts.New(t)
 	refusal := map[config.Protocol]string{config.GRPC: "Unauthenticated", config.HTTP: "401 Unauthorized"}[p]
 	t.Run("-tls with the system's roots does not trust the test CA", func(t *testing.T) {

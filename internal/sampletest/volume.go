@@ -24,11 +24,15 @@ func HighVolume(t *testing.T, p config.Protocol, bin string) {
 }
 
 // target is where a run to rec says it delivers.
-func target(p config.Protocol, rec *receiver.Receiver) string {
+func target(p config.Protocol, rec *receiver.Receiver) string { return plainTarget(p, rec.Addr) }
+
+// plainTarget is how a run names a plaintext collector at addr: host:port
+// for gRPC, the URL for HTTP.
+func plainTarget(p config.Protocol, addr string) string {
 	if p == config.HTTP {
-		return "http://" + rec.Addr + config.DefaultPath
+		return "http://" + addr + config.DefaultPath
 	}
-	return rec.Addr
+	return addr
 }
 
 func everySpan(t *testing.T, p config.Protocol, bin string) {
