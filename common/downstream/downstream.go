@@ -9,9 +9,9 @@ package downstream
 
 import (
 	"context"
-	"slices"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/baggage"
 	"google.golang.org/grpc/metadata"
 )
 
@@ -30,10 +30,13 @@ func Extract(ctx context.Context, md metadata.MD) context.Context {
 	return otel.GetTextMapPropagator().Extract(ctx, carrier(md))
 }
 
-// CarriesBaggage tells whether the installed propagator writes baggage. If
-// not, baggage set in this process never reaches the next one.
+// CarriesBaggage tells whether the installed propagator writes baggage:
+// it injects a context holding a member and looks for the header. If not,
+// baggage set in this process never reaches the next one.
 func CarriesBaggage() bool {
-	return slices.Contains(otel.GetTextMapPropagator().Fields(), "baggage")
+	m, _ := baggage.NewMemberRaw("probe", "1")
+	b, _ := baggage.New(m)
+	return len(Inject(baggage.ContextWithBaggage(context.Background(), b)).Get("baggage")) > 0
 }
 
 // carrier lets a propagator read and write gRPC metadata, whose keys are

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/metadata"
 
@@ -51,7 +52,8 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 		fmt.Fprintf(&b, "%s main would send downstream: %s\n", carrier[cfg.Protocol], headers(outgoing))
 	}
 	if !downstream.CarriesBaggage() {
-		fmt.Fprintln(&b, "No baggage header: the propagator that gf's Init installed does not carry baggage to other services.")
+		fmt.Fprintf(&b, "No baggage header: the installed propagator writes %s alone, so baggage does not reach other services.\n",
+			strings.Join(otel.GetTextMapPropagator().Fields(), ", "))
 	}
 	code := outcome(&b, cfg, res)
 	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Created > 0 {

@@ -4,9 +4,10 @@
 //
 //	GetUser → GetInfo, GetDetail, GetScores
 //
-// GetUser also puts the user id into the trace's baggage, which travels with
-// the context (and, with a propagator, to other services); the three
-// children read it back from there and record it as baggage.user.id.
+// GetUser also adds the user id to the trace's baggage, keeping what is
+// there, which travels with the context (and, with a propagator, to every
+// service downstream); the three children read it back from there and
+// record it as baggage.user.id.
 //
 // Lookups that find nothing are traced the way a gRPC client would see them:
 // the attribute rpc.grpc.status_code (NOT_FOUND = 5, INVALID_ARGUMENT = 3)
@@ -21,6 +22,7 @@ import (
 	"github.com/gogf/gf/v2/frame/g"
 	"github.com/gogf/gf/v2/net/gtrace"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
 	otelcodes "go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 	"go.opentelemetry.io/otel/trace"
@@ -72,7 +74,7 @@ func GetUser(ctx context.Context, id int) User {
 	ctx, span := gtrace.NewSpan(ctx, "GetUser")
 	defer span.End()
 	span.SetAttributes(semconv.UserID(strconv.Itoa(id)))
-	ctx = gtrace.SetBaggageValue(ctx, baggageUserID, id)
+	ctx = addToBaggage(ctx, baggageUserID, strconv.Itoa(id))
 
 	if id < 1 {
 		fail(ctx, span, codes.InvalidArgument, fmt.Sprintf("invalid user id %d", id))
@@ -127,6 +129,22 @@ func GetScores(ctx context.Context, id int) *Scores {
 // baggageUserID is the baggage key of the user id: the same name as the
 // attribute on GetUser.
 const baggageUserID = "user.id"
+
+// addToBaggage adds one member to the baggage already in ctx. Unlike
+// gtrace.SetBaggageValue, which replaces the whole baggage, it keeps what a
+// caller sent. Baggage travels to every service downstream (and to any
+// third party called with it), so put no personal data in it.
+func addToBaggage(ctx context.Context, key, value string) context.Context {
+	m, err := baggage.NewMemberRaw(key, value)
+	if err != nil {
+		return ctx // an invalid key: nothing to add
+	}
+	b, err := baggage.FromContext(ctx).SetMember(m)
+	if err != nil {
+		return ctx // over the W3C limits: keep the caller's baggage as it is
+	}
+	return baggage.ContextWithBaggage(ctx, b)
+}
 
 // userFromBaggage reads the user id that GetUser put into the baggage. The
 // attribute's key says where the value came from, so in Jaeger it is not

@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -153,5 +154,38 @@ func TestTrace(t *testing.T) {
 	}
 	if children != 2 {
 		t.Errorf("main has %d children, want a GetUser for each of the 2 users", children)
+	}
+}
+
+// baggageAtStart records, for each span, the baggage of the context it was
+// started from: what a call made from inside the span would carry.
+type baggageAtStart struct {
+	sdktrace.SpanProcessor
+	got map[string]baggage.Baggage
+}
+
+func (b *baggageAtStart) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
+	b.got[s.Name()] = baggage.FromContext(ctx)
+}
+
+// TestBaggageMerged: GetUser adds user.id to the baggage a caller sent and
+// keeps the caller's members, so a call made from inside it carries both.
+func TestBaggageMerged(t *testing.T) {
+	rec := record(t)
+	starts := &baggageAtStart{SpanProcessor: tracetest.NewSpanRecorder(), got: map[string]baggage.Baggage{}}
+	otel.GetTracerProvider().(*sdktrace.TracerProvider).RegisterSpanProcessor(starts)
+
+	tenant, _ := baggage.NewMemberRaw("tenant", "blue")
+	callers, _ := baggage.New(tenant)
+	user.GetUser(baggage.ContextWithBaggage(context.Background(), callers), 100)
+
+	for _, name := range []string{"GetInfo", "GetDetail", "GetScores"} {
+		b := starts.got[name]
+		if b.Member("tenant").Value() != "blue" || b.Member("user.id").Value() != "100" {
+			t.Errorf("%s started with baggage %q, want the caller's tenant=blue and user.id=100", name, b.String())
+		}
+		if got := spans(t, rec)[name].attrs["baggage.user.id"].AsString(); got != "100" {
+			t.Errorf("%s baggage.user.id %q, want 100", name, got)
+		}
 	}
 }

@@ -164,7 +164,7 @@ func outgoing(t *testing.T, p config.Protocol, r Result, spans []receiver.Span) 
 			t.Errorf("traceparent names trace %s span %s; main is trace %s span %s", m[1], m[2], s.TraceID, s.SpanID)
 		}
 	}
-	const noBaggage = "No baggage header: the propagator that gf's Init installed does not carry baggage"
+	const noBaggage = "No baggage header: the installed propagator writes traceparent, tracestate alone, so baggage does not reach"
 	if got, want := strings.Contains(r.Stdout, noBaggage), p == config.HTTP; got != want {
 		t.Errorf("output says %q: %v, want %v:\n%s", noBaggage, got, want, r.Stdout)
 	}
