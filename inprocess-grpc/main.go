@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/gogf/gf/contrib/trace/otlpgrpc/v2"
 	"github.com/gogf/gf/v2/frame/g"
@@ -44,9 +45,24 @@ func run(cfg config.Config, rep *report.Run) error {
 
 // startTracing installs gf's exporter, or your own provider where gf's Init is not enough.
 func startTracing(cfg config.Config) (shutdown func(context.Context), err error) {
-	if provider.Needed(cfg) {
-		return provider.GRPC(cfg)
+	if cfg.NeedsProvider() {
+		stop, err := provider.GRPC(cfg.ProviderOptions())
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) { shutdownWithin(ctx, stop) }, nil
 	}
 	// host:port, never a URL: gf's Init would lose every span, silently.
 	return otlpgrpc.Init(cfg.Service, cfg.Endpoint, cfg.Token)
+}
+
+// shutdownWithin shuts the own provider down as gf's Init does: within a
+// second, with an error logged. (The report has waited for the collector
+// already; a service may want longer.)
+func shutdownWithin(ctx context.Context, stop func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		g.Log().Errorf(ctx, "Shutdown tracerProvider failed err:%+v", err)
+	}
 }

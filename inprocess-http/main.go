@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/gogf/gf/contrib/trace/otlphttp/v2"
 	"github.com/gogf/gf/v2/frame/g"
@@ -44,9 +45,24 @@ func run(cfg config.Config, rep *report.Run) error {
 
 // startTracing installs gf's exporter, or your own provider where gf's Init is not enough.
 func startTracing(cfg config.Config) (shutdown func(), err error) {
-	if provider.Needed(cfg) {
-		return provider.HTTP(cfg)
+	if cfg.NeedsProvider() {
+		stop, err := provider.HTTP(cfg.ProviderOptions())
+		if err != nil {
+			return nil, err
+		}
+		return func() { shutdownWithin(context.Background(), stop) }, nil
 	}
 	// host:port and the URL path apart, never a URL: gf's Init needs them so.
 	return otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path)
+}
+
+// shutdownWithin shuts the own provider down as gf's Init does: within a
+// second, with an error logged. (The report has waited for the collector
+// already; a service may want longer.)
+func shutdownWithin(ctx context.Context, stop func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		g.Log().Errorf(ctx, "Shutdown tracerProvider failed err:%+v", err)
+	}
 }

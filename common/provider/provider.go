@@ -4,110 +4,106 @@
 // propagators) in plain OpenTelemetry SDK calls, and adds what they cannot
 // do: TLS (they always dial in plaintext), any header, such as
 // "authorization: Bearer …" (gRPC's Init sends only Authentication, HTTP's
-// none), and a sampler (they sample every trace). Copy this file into your
-// service and drop what you do not need.
+// none), and the sampler of OTEL_TRACES_SAMPLER or your own (they sample
+// every trace). This file imports nothing else of its repository: copy it
+// into your service and drop what you do not need.
 package provider
 
 import (
 	"context"
-	"time"
+	"crypto/tls"
+	"net/http"
 
-	"github.com/gogf/gf/v2/frame/g"
-	"github.com/gogf/gf/v2/net/gipv4"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	semconv "go.opentelemetry.io/otel/semconv/v1.24.0"
+	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/encoding/gzip"
-
-	"example.com/gftrace/common/config"
 )
 
-// Needed tells whether cfg asks for more than gf's Init can do.
-func Needed(cfg config.Config) bool {
-	return cfg.TLS != nil || len(cfg.Headers) > 0 || (cfg.Protocol == config.HTTP && cfg.Token != "") || cfg.Sampler != nil
+// Options are the settings of a provider. Only Service and Endpoint are
+// needed; every other field may be left zero.
+type Options struct {
+	Service string // service.name
+	// Endpoint is host:port for GRPC, and the full URL for HTTP, such as
+	// http://localhost:4318/v1/traces (https:// for TLS).
+	Endpoint string
+	// TLS is the client's TLS configuration. For GRPC, nil dials in
+	// plaintext; for HTTP, the URL's scheme decides and nil means the
+	// system's roots.
+	TLS *tls.Config
+	// Headers are sent with every export, such as
+	// {"authorization": "Bearer …"}.
+	Headers map[string]string
+	// Sampler is the head sampler. Nil leaves the choice to the SDK, which
+	// reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (unset: every
+	// trace, and a caller's decision followed). Your own is one line, such
+	// as 1 new trace in 10 (see docs/sampling.md):
+	// sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))
+	Sampler sdktrace.Sampler
+	// HTTPClient, for HTTP only, sends the exports; nil: the exporter's own.
+	HTTPClient *http.Client
 }
 
-// GRPC is otlpgrpc.Init(cfg.Service, cfg.Endpoint, cfg.Token) with TLS, more headers and a sampler.
-func GRPC(cfg config.Config) (shutdown func(context.Context), err error) {
+// GRPC starts a provider that exports over OTLP/gRPC and installs it, as
+// otlpgrpc.Init(service, endpoint, token) does with
+// Headers{"Authentication": token}. Call shutdown before the program ends:
+// it exports what is left, within ctx.
+func GRPC(o Options) (shutdown func(ctx context.Context) error, err error) {
 	security := otlptracegrpc.WithInsecure()
-	if cfg.TLS != nil {
-		security = otlptracegrpc.WithTLSCredentials(credentials.NewTLS(cfg.TLS))
+	if o.TLS != nil {
+		security = otlptracegrpc.WithTLSCredentials(credentials.NewTLS(o.TLS))
 	}
 	exporter, err := otlptracegrpc.New(context.Background(), security,
-		otlptracegrpc.WithEndpoint(cfg.Endpoint), // host:port, not a URL
-		otlptracegrpc.WithHeaders(withAuthentication(cfg)),
+		otlptracegrpc.WithEndpoint(o.Endpoint), // host:port, not a URL
+		otlptracegrpc.WithHeaders(o.Headers),
 		otlptracegrpc.WithCompressor(gzip.Name))
 	if err != nil {
 		return nil, err
 	}
-	return start(cfg, exporter, propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	return start(o, exporter)
 }
 
-// HTTP is otlphttp.Init(cfg.Service, cfg.Endpoint, cfg.Path) with TLS, headers and a sampler.
-func HTTP(cfg config.Config) (shutdown func(), err error) {
+// HTTP starts a provider that exports over OTLP/HTTP and installs it, as
+// otlphttp.Init(service, host:port, path) does. Call shutdown before the
+// program ends: it exports what is left, within ctx.
+func HTTP(o Options) (shutdown func(ctx context.Context) error, err error) {
 	exporter, err := otlptracehttp.New(context.Background(),
-		otlptracehttp.WithEndpointURL(cfg.Target()),    // its scheme says TLS or not, whatever OTEL_* says
-		otlptracehttp.WithTLSClientConfig(cfg.TLS),     // nil: the system's roots
-		otlptracehttp.WithHTTPClient(cfg.HTTPClient),   // nil: the exporter's own, with the TLS above
-		otlptracehttp.WithHeaders(cfg.ExportHeaders()), // the token as Authentication, and the others
+		otlptracehttp.WithEndpointURL(o.Endpoint), // its scheme says TLS or not, whatever OTEL_* says
+		otlptracehttp.WithTLSClientConfig(o.TLS),
+		otlptracehttp.WithHTTPClient(o.HTTPClient),
+		otlptracehttp.WithHeaders(o.Headers),
 		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 	if err != nil {
 		return nil, err
 	}
-	stop, err := start(cfg, exporter, propagation.TraceContext{}) // gf's otlphttp.Init sets no Baggage
-	return func() { stop(context.Background()) }, err
-}
-
-// withAuthentication is cfg.ExportHeaders with Authentication always there,
-// empty without a token, as gf's otlpgrpc.Init sends it.
-func withAuthentication(cfg config.Config) map[string]string {
-	h := cfg.ExportHeaders()
-	h[config.AuthHeader] = cfg.Token
-	return h
+	return start(o, exporter)
 }
 
 // start makes the tracer provider around exporter and installs it, with
-// the resource gf's Init gives: service.name, and the host's IP as
-// host.name and hostname.
-func start(cfg config.Config, exporter sdktrace.SpanExporter, propagator propagation.TextMapPropagator) (func(context.Context), error) {
-	ip := "NoHostIpFound" // the first intranet IPv4 address, else the first IPv4 address, as gf's Init
-	ips, _ := gipv4.GetIntranetIpArray()
-	if len(ips) == 0 {
-		ips, _ = gipv4.GetIpArray()
-	}
-	if len(ips) > 0 {
-		ip = ips[0]
-	}
+// the propagators of W3C trace context and baggage.
+func start(o Options, exporter sdktrace.SpanExporter) (func(context.Context) error, error) {
+	// resource.WithHost sets host.name to the host's name, as the
+	// conventions say. (gf's Init sets it, and "hostname", to an IP address.)
 	res, err := resource.New(context.Background(),
 		resource.WithFromEnv(), resource.WithProcess(), resource.WithTelemetrySDK(), resource.WithHost(),
-		resource.WithAttributes(semconv.ServiceNameKey.String(cfg.Service), semconv.HostNameKey.String(ip), attribute.String("hostname", ip)))
+		resource.WithAttributes(semconv.ServiceName(o.Service)))
 	if err != nil {
 		return nil, err
 	}
-	// A sampler of your own is one line, such as 1 new trace in 10, a
-	// caller's decision followed (see docs/sampling.md):
-	// sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))
-	sampler := cfg.Sampler
-	if sampler == nil {
-		sampler = sdktrace.AlwaysSample() // as gf's Init: every trace
-	}
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSampler(sampler),
+	options := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
-		sdktrace.WithBatcher(exporter)) // the queue and batch sizes come from OTEL_BSP_*
+		sdktrace.WithBatcher(exporter), // the queue and batch sizes come from OTEL_BSP_*
+	}
+	if o.Sampler != nil {
+		options = append(options, sdktrace.WithSampler(o.Sampler))
+	}
+	tp := sdktrace.NewTracerProvider(options...)
 	otel.SetTracerProvider(tp)
-	otel.SetTextMapPropagator(propagator)
-	return func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, time.Second) // as gf's shutdown: bounded
-		defer cancel()
-		if err := tp.Shutdown(ctx); err != nil {
-			g.Log().Errorf(ctx, "Shutdown tracerProvider failed err:%+v", err)
-		}
-	}, nil
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	return tp.Shutdown, nil
 }

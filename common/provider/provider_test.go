@@ -38,22 +38,15 @@ func TestSetupCountsTheProvider(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !provider.Needed(cfg) {
-				t.Fatal("Needed is false for a TLS configuration")
+			if !cfg.NeedsProvider() {
+				t.Fatal("NeedsProvider is false for a TLS configuration")
 			}
 
 			watch, _ := report.Setup(cfg) // before the provider, as in the mains
-			var shutdown func()
-			if p == config.GRPC {
-				stop, err := provider.GRPC(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				shutdown = func() { stop(context.Background()) }
-			} else {
-				if shutdown, err = provider.HTTP(cfg); err != nil {
-					t.Fatal(err)
-				}
+			start := map[config.Protocol]func(provider.Options) (func(context.Context) error, error){config.GRPC: provider.GRPC, config.HTTP: provider.HTTP}[p]
+			shutdown, err := start(cfg.ProviderOptions())
+			if err != nil {
+				t.Fatal(err)
 			}
 			ctx, span := gtrace.NewSpan(context.Background(), "main")
 			for _, id := range []int{100, 1} {
@@ -61,7 +54,9 @@ func TestSetupCountsTheProvider(t *testing.T) {
 			}
 			span.End()
 			watch.Flush()
-			shutdown()
+			if err := shutdown(context.Background()); err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
 
 			res := watch.Result()
 			if res.Created != 9 || res.Delivered != 9 || !res.OK() {
@@ -81,11 +76,8 @@ func TestSetupCountsTheProvider(t *testing.T) {
 					t.Errorf("compression %q, want gzip", req.Compression)
 				}
 			}
-			// gf's otlpgrpc.Init sets TraceContext and Baggage, otlphttp.Init TraceContext alone.
-			want := []string{"traceparent", "tracestate"}
-			if p == config.GRPC {
-				want = []string{"baggage", "traceparent", "tracestate"}
-			}
+			// TraceContext and Baggage, as gf's otlpgrpc.Init and otlphttp.Init from v2.8.0 install.
+			want := []string{"baggage", "traceparent", "tracestate"}
 			if got := slices.Sorted(slices.Values(otel.GetTextMapPropagator().Fields())); !slices.Equal(got, want) {
 				t.Errorf("propagator fields %v, want %v", got, want)
 			}
@@ -93,7 +85,7 @@ func TestSetupCountsTheProvider(t *testing.T) {
 	}
 }
 
-func TestNeeded(t *testing.T) {
+func TestNeedsProvider(t *testing.T) {
 	ca := testcerts.New(t)
 	cases := []struct {
 		p    config.Protocol
@@ -122,8 +114,8 @@ func TestNeeded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := provider.Needed(cfg); got != c.want {
-			t.Errorf("%s %v %q: Needed %v, want %v", c.p, c.args, c.env, got, c.want)
+		if got := cfg.NeedsProvider(); got != c.want {
+			t.Errorf("%s %v %q: NeedsProvider %v, want %v", c.p, c.args, c.env, got, c.want)
 		}
 	}
 }

@@ -35,7 +35,7 @@ func TestParentDecides(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		shutdown, err := provider.GRPC(cfg)
+		shutdown, err := provider.GRPC(cfg.ProviderOptions())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,6 @@ import (
 	"example.com/gftrace/common/delivery"
 	"example.com/gftrace/common/exitcode"
 	"example.com/gftrace/common/load"
-	"example.com/gftrace/common/provider"
 	"example.com/gftrace/common/waterfall"
 )
 
@@ -29,7 +28,7 @@ type Run struct {
 // collector: the report, or with -json one JSON line. It returns the exit
 // code (see package exitcode).
 func Main(cfg config.Config, run func(config.Config, *Run) error) int {
-	if cfg.Protocol == config.HTTP && provider.Needed(cfg) {
+	if cfg.Protocol == config.HTTP && cfg.NeedsProvider() {
 		// The own provider's exporter takes a client: one that follows no
 		// redirect and counts only OTLP answers as delivered.
 		cfg.HTTPClient = delivery.HTTPClient(cfg)
