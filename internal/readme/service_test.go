@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"example.com/gftrace/internal/receiver"
-	"example.com/gftrace/internal/standalone"
 	"example.com/gftrace/internal/repo"
+	"example.com/gftrace/internal/standalone"
 )
 
 // TestTheCodeIsAService builds the complete main.go that "The code" shows
