@@ -29,6 +29,10 @@ var samplers = []string{"always_on", "always_off", "traceidratio", "parentbased_
 // OTEL_TRACES_SAMPLER_ARG. It returns a nil sampler when none is set. The
 // variables are checked even when the flag wins: the SDK reads them too,
 // and would report a malformed one as an error in the middle of the run.
+// A service leaves the variables to the SDK (package provider passes no
+// sampler then); the sample builds the same sampler here because the
+// report's picture wraps it (waterfall.KeepUnsampled) to show a trace it
+// dropped, and the SDK does not hand out the one it builds.
 func resolveSampler(flagValue string, flagSet bool, getenv func(string) string) (s Sampling, warnings []string, err error) {
 	raw, named := lookup(getenv, "OTEL_TRACES_SAMPLER")
 	name := strings.ToLower(strings.TrimSpace(raw))
