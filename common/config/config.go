@@ -155,7 +155,7 @@ func (c Config) Target() string {
 }
 
 // IsDefaultEndpoint tells whether the spans go to the local default
-// collector, whose UI is then at JaegerURL.
+// collector, whose UI is then at report.JaegerUI.
 func (c Config) IsDefaultEndpoint() bool {
 	return c.Endpoint == c.Protocol.DefaultEndpoint()
 }

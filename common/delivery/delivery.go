@@ -102,8 +102,8 @@ func (w *Watcher) handle(err error) {
 
 // Flush waits until the collector accepts a connection and answers as one
 // (see check), exports every span that has ended and waits for the
-// collector's answer: at most the timeout given to Watch, and a moment for
-// the exporter to give its own error.
+// collector's answer: at most the cfg.Timeout of NewWatcher, and a moment
+// for the exporter to give its own error.
 func (w *Watcher) Flush() {
 	start := time.Now()
 	w.Sync()
@@ -216,7 +216,7 @@ func (w *Watcher) Cutoff(at time.Time) {
 
 // Result is what the SDK counted, and the errors it reported.
 type Result struct {
-	Created   int64 // spans started and sampled
+	Recorded  int64 // spans started and sampled: the spans to deliver
 	Delivered int64 // spans the collector accepted
 	Failed    int64 // spans whose export failed or that the collector rejected
 	Dropped   int64 // spans the batch processor dropped because its queue was full
@@ -233,21 +233,21 @@ type Result struct {
 
 // Lost is the number of spans that did not reach the collector: failed,
 // dropped, or still unconfirmed when the program stopped waiting.
-func (r Result) Lost() int64 { return r.Created - r.Delivered }
+func (r Result) Lost() int64 { return r.Recorded - r.Delivered }
 
 // OK tells whether every span to be delivered reached the collector: every
 // span the sampler recorded, or none when it recorded none of those made
 // (then nothing was to be sent). A run that made no span is not OK.
 func (r Result) OK() bool {
-	if r.Created == 0 {
+	if r.Recorded == 0 {
 		return r.Made > 0
 	}
-	return r.Delivered == r.Created && r.Failed == 0 && r.Dropped == 0
+	return r.Delivered == r.Recorded && r.Failed == 0 && r.Dropped == 0
 }
 
 // NoneRecorded tells whether spans were made but the sampler recorded none
 // of them: they are neither delivered nor lost.
-func (r Result) NoneRecorded() bool { return r.Made > 0 && r.Created == 0 }
+func (r Result) NoneRecorded() bool { return r.Made > 0 && r.Recorded == 0 }
 
 // Result reads the counts. Call it after Flush and the exporter's shutdown,
 // so that no export is still in flight.
@@ -268,7 +268,7 @@ func (w *Watcher) Result() Result {
 				switch {
 				case m.Name == metricStarted:
 					if v, _ := dp.Attributes.Value("otel.span.sampling_result"); v.AsString() == "RECORD_AND_SAMPLE" {
-						r.Created += dp.Value
+						r.Recorded += dp.Value
 					}
 					r.countSampling(dp)
 				case m.Name == metricProcessed && failed:

@@ -124,7 +124,7 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 }
 
 // showProgress writes a line to w every second until end is called: the
-// spans made, delivered and dropped so far and the rate. When exports fail
+// spans recorded, delivered and dropped so far and the rate. When exports fail
 // and no span is delivered for timeout, it asks the run to stop.
 func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout time.Duration, stop *atomic.Pointer[error]) (end func()) {
 	if w == nil {
@@ -143,8 +143,8 @@ func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout
 			case now := <-ticker.C:
 				r := watch.Result()
 				elapsed := now.Sub(start)
-				fmt.Fprintf(w, "%6.1fs  %d spans made, %d delivered, %d dropped, %.0f spans/s delivered\n",
-					elapsed.Seconds(), r.Created, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
+				fmt.Fprintf(w, "%6.1fs  %d spans recorded, %d delivered, %d dropped, %.0f spans/s delivered\n",
+					elapsed.Seconds(), r.Recorded, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
 				switch {
 				case r.Delivered > delivered || len(r.Errs) == 0:
 					delivered, failingSince = r.Delivered, time.Time{}
