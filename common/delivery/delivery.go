@@ -41,7 +41,8 @@ const flushGrace = 500 * time.Millisecond
 // Watcher collects the SDK's counts and export errors of one process.
 type Watcher struct {
 	reader *sdkmetric.ManualReader
-	cfg    config.Config // where the collector is, how to speak to it, and the timeout
+	cfg    config.Config            // where the collector is, how to speak to it, and the timeout
+	tp     *sdktrace.TracerProvider // the provider the run exports with (see Begin)
 
 	mu      sync.Mutex
 	errs    []error
@@ -100,6 +101,38 @@ func (w *Watcher) handle(err error) {
 	}
 }
 
+// Begin takes the tracer provider that the run exports with, once tracing
+// is set up and before any span is made, and checks the collector once,
+// without waiting for it (Sync waits). It returns the check's verdict when
+// the endpoint is no OTLP collector (a web page, a redirect): then no span
+// may go there, and nothing has gone yet.
+func (w *Watcher) Begin(tp *sdktrace.TracerProvider) error {
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
+	defer cancel()
+	found := check(ctx, w.cfg, false)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.tp = tp
+	var status *statusError
+	switch {
+	case verdict(found):
+		w.errs = append(w.errs, found)
+		w.stopped, w.verdict = found, true
+		return found
+	case errors.As(found, &status):
+		w.checked, w.status = true, status.status
+	case found == nil:
+		w.checked = true
+	} // else no connection yet: Sync waits for one
+	return nil
+}
+
+// verdict tells whether the check's answer says that the endpoint is no
+// OTLP collector.
+func verdict(found error) bool {
+	return errors.As(found, new(*NotOTLPError)) || errors.As(found, new(*RedirectError)) || errors.As(found, new(*UnreadableError))
+}
+
 // Flush waits until the collector accepts a connection and answers as one
 // (see check), exports every span that has ended and waits for the
 // collector's answer: at most the cfg.Timeout of NewWatcher, and a moment
@@ -121,11 +154,16 @@ func (w *Watcher) Flush() {
 // after it wait no longer, so that a run ends within one timeout of the
 // collector's last answer.
 func (w *Watcher) Sync() error {
-	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
-	if !ok {
-		err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
-		w.handle(err)
-		return err
+	w.mu.Lock()
+	tp := w.tp
+	w.mu.Unlock()
+	if tp == nil { // a Watcher that Begin was not given a provider: the global one
+		var ok bool
+		if tp, ok = otel.GetTracerProvider().(*sdktrace.TracerProvider); !ok {
+			err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
+			w.handle(err)
+			return err
+		}
 	}
 	deadline := time.Now().Add(w.cfg.Timeout)
 	w.mu.Lock()
@@ -140,11 +178,11 @@ func (w *Watcher) Sync() error {
 	var unreached error // why no connection was made, if none was
 	if !checked {
 		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
-		found := check(waitCtx, w.cfg)
+		found := check(waitCtx, w.cfg, true)
 		cancelWait()
 		var status *statusError
 		switch {
-		case errors.As(found, new(*NotOTLPError)), errors.As(found, new(*RedirectError)), errors.As(found, new(*UnreadableError)):
+		case verdict(found):
 			w.handle(found)
 			w.stop(tp, found, true)
 			return found
@@ -185,14 +223,17 @@ func (w *Watcher) Sync() error {
 	return err
 }
 
-// stop keeps the spans still queued from leaving: no flush exports them
-// any more, nor does the shutdown that the program calls at its end. It is
-// for an endpoint whose answer to the check says that it is no OTLP
-// collector (verdict: see Result), or that could not be reached within the
-// timeout. gf's Init builds an exporter that would follow a redirect and
-// take a web page's 200 for a delivery, and cannot be given another: the
-// tracer provider is shut down with a context that has already ended,
-// which marks it shut down without exporting what it holds.
+// stop keeps the spans still queued from leaving at the program's end: it
+// is for an endpoint that could not be reached within the timeout, or
+// whose answer to a check made after spans were queued says that it is no
+// OTLP collector (verdict: see Result; Begin finds most verdicts before any
+// span is made). gf's Init builds an exporter that would follow a redirect
+// and take a web page's 200 for a delivery, and cannot be given another:
+// the provider is shut down with a context that has already ended, which
+// marks it shut down without exporting, so that the shutdown the program
+// calls at its end sends nothing. What the batch processor holds stays
+// there: its timer would still export it after OTEL_BSP_SCHEDULE_DELAY in a
+// process that lived on, which the sample's programs do not.
 func (w *Watcher) stop(tp *sdktrace.TracerProvider, why error, verdict bool) {
 	w.mu.Lock()
 	w.stopped, w.verdict = why, verdict
@@ -201,6 +242,14 @@ func (w *Watcher) stop(tp *sdktrace.TracerProvider, why error, verdict bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	tp.Shutdown(ctx)
+}
+
+// Stopped tells whether the Watcher stopped the run's exports (see Begin
+// and stop).
+func (w *Watcher) Stopped() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stopped != nil
 }
 
 // Cutoff makes the flushes that start from now on wait at most until at

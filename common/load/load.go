@@ -16,6 +16,7 @@ package load
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,26 +46,31 @@ type Stats struct {
 // the rest would fail too, and slowly. A collector that restarts within the
 // timeout does not stop the run; the spans of the exports that failed
 // meanwhile are counted as lost. SIGINT or SIGTERM stops it too (see
-// Interrupted); what was made is flushed all the same.
+// Interrupted), given on interrupts; what was made is flushed all the same.
 //
-// The process-wide settings of a run (the log level, GOGC) are made
-// before, by report.Setup.
-func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace func()) Stats {
+// The process-wide settings of a run (the log level, GOGC, the signals) are
+// made by report.Setup's file.
+func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, interrupts <-chan os.Signal, trace func()) Stats {
 	var st Stats
 	start := time.Now()
 	var p *pacer                   // nil when not paced
 	var stop atomic.Pointer[error] // why the run stops early
 	var paced atomic.Pointer[pacer]
-	endInterrupt := onInterrupt(func(i Interrupted) {
-		// What was made is flushed, within the timeout from now.
-		watch.Cutoff(time.Now().Add(cfg.Timeout))
-		var err error = i
-		stop.Store(&err) // over an earlier cause: the user's word decides the exit code
-		if p := paced.Load(); p != nil {
-			p.stop(err) // traces waiting for room stop waiting
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case s := <-interrupts:
+			// What was made is flushed, within the timeout from now.
+			watch.Cutoff(time.Now().Add(cfg.Timeout))
+			var err error = Interrupted{s}
+			stop.Store(&err) // over an earlier cause: the user's word decides the exit code
+			if p := paced.Load(); p != nil {
+				p.stop(err) // traces waiting for room stop waiting
+			}
+		case <-done:
 		}
-	})
-	defer endInterrupt()
+	}()
 
 	// The first trace alone tells how many spans a trace makes, so that
 	// the pacer knows how much room each one needs.

@@ -60,7 +60,7 @@ func TestMainWhenTracingDoesNotStart(t *testing.T) {
 	stdout, stderr := os.Stdout, os.Stderr
 	os.Stdout, os.Stderr = w, w
 	cfg := config.Config{Protocol: config.GRPC, Endpoint: "127.0.0.1:9", Timeout: time.Second, JSON: true, Token: "tok-5ec7e7"}
-	code := Main(cfg, func(config.Config, *Run) error { return errors.New("no exporter for tok-5ec7e7") })
+	code := mainWith(cfg, func(config.Config, *Run) error { return errors.New("no exporter for tok-5ec7e7") })
 	os.Stdout, os.Stderr = stdout, stderr
 	w.Close()
 	out, _ := io.ReadAll(r)
