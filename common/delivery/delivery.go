@@ -107,7 +107,9 @@ func (w *Watcher) handle(err error) {
 // the endpoint is no OTLP collector (a web page, a redirect): then no span
 // may go there, and nothing has gone yet.
 func (w *Watcher) Begin(tp *sdktrace.TracerProvider) error {
-	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
+	// Within the timeout less the exporter's moment, as Sync's check: a
+	// timeout too short for that finds no connection here either.
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout-flushGrace)
 	defer cancel()
 	found := check(ctx, w.cfg, false)
 	w.mu.Lock()
