@@ -43,6 +43,7 @@ type Watcher struct {
 	reader *sdkmetric.ManualReader
 	cfg    config.Config            // where the collector is, how to speak to it, and the timeout
 	tp     *sdktrace.TracerProvider // the provider the run exports with (see Begin)
+	halt   func()                   // keeps what tp holds from leaving (see Begin and stop)
 
 	mu      sync.Mutex
 	errs    []error
@@ -105,8 +106,10 @@ func (w *Watcher) handle(err error) {
 // is set up and before any span is made, and checks the collector once,
 // without waiting for it (Sync waits). It returns the check's verdict when
 // the endpoint is no OTLP collector (a web page, a redirect): then no span
-// may go there, and nothing has gone yet.
-func (w *Watcher) Begin(tp *sdktrace.TracerProvider) error {
+// may go there, and nothing has gone yet. halt is what stop calls to keep
+// the spans that tp holds from leaving; the Watcher changes nothing in the
+// process by itself.
+func (w *Watcher) Begin(tp *sdktrace.TracerProvider, halt func()) error {
 	// Within the timeout less the exporter's moment, as Sync's check: a
 	// timeout too short for that finds no connection here either.
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout-flushGrace)
@@ -114,7 +117,7 @@ func (w *Watcher) Begin(tp *sdktrace.TracerProvider) error {
 	found := check(ctx, w.cfg, false)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.tp = tp
+	w.tp, w.halt = tp, halt
 	var status *statusError
 	switch {
 	case verdict(found):
@@ -186,7 +189,7 @@ func (w *Watcher) Sync() error {
 		switch {
 		case verdict(found):
 			w.handle(found)
-			w.stop(tp, found, true)
+			w.stop(found, true)
 			return found
 		case errors.As(found, &status):
 			w.mu.Lock()
@@ -215,7 +218,7 @@ func (w *Watcher) Sync() error {
 		// The spans are still queued: the shutdown at the end would try
 		// once more, and gf's would log its failure with a stack.
 		w.handle(unreached)
-		w.stop(tp, err, false)
+		w.stop(err, false)
 	case unreached != nil:
 		w.handle(unreached) // the exporter's error may only say it gave up
 	case ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0:
@@ -225,25 +228,20 @@ func (w *Watcher) Sync() error {
 	return err
 }
 
-// stop keeps the spans still queued from leaving at the program's end: it
-// is for an endpoint that could not be reached within the timeout, or
-// whose answer to a check made after spans were queued says that it is no
-// OTLP collector (verdict: see Result; Begin finds most verdicts before any
-// span is made). gf's Init builds an exporter that would follow a redirect
-// and take a web page's 200 for a delivery, and cannot be given another:
-// the provider is shut down with a context that has already ended, which
-// marks it shut down without exporting, so that the shutdown the program
-// calls at its end sends nothing. What the batch processor holds stays
-// there: its timer would still export it after OTEL_BSP_SCHEDULE_DELAY in a
-// process that lived on, which the sample's programs do not.
-func (w *Watcher) stop(tp *sdktrace.TracerProvider, why error, verdict bool) {
+// stop keeps the spans still queued from leaving at the program's end, with
+// the halt that Begin was given: it is for an endpoint that could not be
+// reached within the timeout, or whose answer to a check made after spans
+// were queued says that it is no OTLP collector (verdict: see Result; Begin
+// finds most verdicts before any span is made).
+func (w *Watcher) stop(why error, verdict bool) {
 	w.mu.Lock()
 	w.stopped, w.verdict = why, verdict
+	halt := w.halt
 	w.mu.Unlock()
 	w.Cutoff(time.Now())
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	tp.Shutdown(ctx)
+	if halt != nil {
+		halt()
+	}
 }
 
 // Stopped tells whether the Watcher stopped the run's exports (see Begin

@@ -95,7 +95,7 @@ func (r *Run) Record() *Run {
 		panic("report: rep.Record() called after the tracer provider was shut down: call it after Init, before any span")
 	}
 	r.tp = tp
-	if err := r.watch.Begin(tp); err != nil {
+	if err := r.watch.Begin(tp, func() { halt(tp) }); err != nil {
 		tp, r.withheld = withhold(tp, r.cfg.Sampler), true
 	}
 	if r.cfg.Traces <= 1 {

@@ -38,7 +38,7 @@ const gcPercent = 400
 // tracing starts. This file is the one place of the sample that changes
 // the process (internal/processwide's test keeps it so): Setup, the
 // interrupts of a -traces run, and what Record does to the provider that
-// Init installed (see withhold); besides, main calls os.Exit. It
+// Init installed (withhold, halt); besides, main calls os.Exit. It
 // returns the Watcher that counts the spans, and what it set for a
 // -traces run besides cfg.Batch.Set, as KEY=value, for the report.
 //
@@ -240,4 +240,20 @@ func withhold(tp *sdktrace.TracerProvider, sampler sdktrace.Sampler) *sdktrace.T
 	kept := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler))
 	otel.SetTracerProvider(kept)
 	return kept
+}
+
+// halt keeps the spans that tp holds from leaving at the program's end, for
+// the Watcher once it judged that no span may go (see delivery.Watcher.stop).
+// gf's Init builds an exporter that would follow a redirect and take a web
+// page's 200 for a delivery, and cannot be given another: tp is shut down
+// with a context that has already ended, which marks it shut down without
+// exporting, so that the shutdown the program calls at its end sends
+// nothing. What its batch processor holds stays there: the processor's
+// timer would still export it after OTEL_BSP_SCHEDULE_DELAY in a process
+// that lived on, which the sample's programs do not (Record's check finds
+// a web page or a redirect before any span is made: see withhold).
+func halt(tp *sdktrace.TracerProvider) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tp.Shutdown(ctx)
 }
