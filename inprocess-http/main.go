@@ -18,8 +18,10 @@ import (
 )
 
 func main() {
-	cfg := config.Load(config.HTTP) // flags and environment; bad input exits 2
-	os.Exit(report.Main(cfg, run))  // not needed in a service: the report on what reached the collector, and its exit code
+	// Not needed in a service: reads the flags and environment (bad input
+	// exits 2), runs run with the report hooked in, and exits with the
+	// report's code.
+	os.Exit(report.Main(config.HTTP, run))
 }
 
 // run sets tracing up, makes the trace and shuts tracing down.

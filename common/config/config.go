@@ -155,7 +155,7 @@ func (c Config) Target() string {
 }
 
 // IsDefaultEndpoint tells whether the spans go to the local default
-// collector, whose UI is then at JaegerURL.
+// collector, whose UI is then at report.JaegerUI.
 func (c Config) IsDefaultEndpoint() bool {
 	return c.Endpoint == c.Protocol.DefaultEndpoint()
 }
@@ -164,9 +164,10 @@ func (c Config) IsDefaultEndpoint() bool {
 var ErrHelp = flag.ErrHelp
 
 // Load parses the command line and the environment of this process. On bad
-// input it prints one line naming the value and exits 2; -h prints the usage
-// and exits 0. It changes nothing in the process: see report.Setup.
-func Load(p Protocol) Config {
+// input it prints one line naming the value and returns exit code 2; -h
+// prints the usage and returns 0; ok says whether to run. It changes
+// nothing in the process: see report.Setup.
+func Load(p Protocol) (cfg Config, exit int, ok bool) {
 	name := p.Program()
 	cfg, warnings, err := Parse(p, os.Args[1:], os.Getenv)
 	// The messages name bad values without their secrets; redacting them
@@ -178,12 +179,12 @@ func Load(p Protocol) Config {
 	switch {
 	case errors.Is(err, ErrHelp):
 		Usage(os.Stdout, p)
-		os.Exit(0)
+		return cfg, 0, false
 	case err != nil:
 		fmt.Fprintf(stderr, "%s: %v (see -h)\n", name, err)
-		os.Exit(exitcode.BadInput)
+		return cfg, exitcode.BadInput, false
 	}
-	return cfg
+	return cfg, 0, true
 }
 
 // flags are the command line's values, as newFlagSet defines them.

@@ -135,7 +135,7 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	if len(r.Errs) > 0 {
 		return fmt.Sprintf("export to %s failed: %v", endpoint, r.Errs[len(r.Errs)-1]), otherCause
 	}
-	if r.Created == 0 {
+	if r.Recorded == 0 {
 		return "no span was made", otherCause
 	}
 	return fmt.Sprintf("the collector at %s did not confirm %d spans within %s", endpoint, r.Lost(), r.Timeout), otherCause

@@ -19,34 +19,34 @@ func TestCause(t *testing.T) {
 		res  Result
 		want string
 	}{
-		{"all delivered", Result{Created: 9, Delivered: 9}, ""},
-		{"nothing listens", Result{Created: 9, Failed: 9, Errs: []error{fmt.Errorf("%w: %w", context.DeadlineExceeded, refused)}},
+		{"all delivered", Result{Recorded: 9, Delivered: 9}, ""},
+		{"nothing listens", Result{Recorded: 9, Failed: 9, Errs: []error{fmt.Errorf("%w: %w", context.DeadlineExceeded, refused)}},
 			"connection refused: nothing listens at 127.0.0.1:4317"},
-		{"gRPC refusal wins over a later refused connection", Result{Created: 9, Failed: 9, Errs: []error{
+		{"gRPC refusal wins over a later refused connection", Result{Recorded: 9, Failed: 9, Errs: []error{
 			fmt.Errorf("traces export: %w", status.Error(codes.Unauthenticated, "invalid token")), refused}},
 			"the collector refused the token: Unauthenticated (invalid token); give the right one with -token or TRACE_TOKEN"},
-		{"gRPC refusal other than the token", Result{Created: 9, Failed: 9, Errs: []error{
+		{"gRPC refusal other than the token", Result{Recorded: 9, Failed: 9, Errs: []error{
 			fmt.Errorf("traces export: %w", status.Error(codes.InvalidArgument, "bad spans"))}},
 			"the collector refused the spans: InvalidArgument (bad spans)"},
-		{"HTTP refusal", Result{Created: 9, Failed: 9, Errs: []error{
+		{"HTTP refusal", Result{Recorded: 9, Failed: 9, Errs: []error{
 			fmt.Errorf("traces export: failed to send to http://127.0.0.1:4318/v1/traces: 401 Unauthorized (%w)", errors.New("body: invalid token"))}},
 			"the collector refused the token: 401 Unauthorized (invalid token); give the right one with -token or TRACE_TOKEN"},
-		{"HTTP refusal other than the token", Result{Created: 9, Failed: 9, Errs: []error{
+		{"HTTP refusal other than the token", Result{Recorded: 9, Failed: 9, Errs: []error{
 			fmt.Errorf("traces export: failed to send to http://127.0.0.1:4318/v1/traces: 400 Bad Request (%w)", errors.New("body: bad spans"))}},
 			"the collector refused the spans: 400 Bad Request (bad spans)"},
-		{"partial success", Result{Created: 9, Delivered: 6, Failed: 3, Errs: []error{
+		{"partial success", Result{Recorded: 9, Delivered: 6, Failed: 3, Errs: []error{
 			errors.New("traces export: OTLP partial success: spans too old (3 spans rejected)")}},
 			"the collector rejected 3 spans: spans too old"},
-		{"no answer", Result{Created: 9, Failed: 9, Timeout: 5 * time.Second, Errs: []error{
+		{"no answer", Result{Recorded: 9, Failed: 9, Timeout: 5 * time.Second, Errs: []error{
 			fmt.Errorf("exporter export timeout: %w", status.Error(codes.DeadlineExceeded, "context deadline exceeded"))}},
 			"the collector at 127.0.0.1:4317 did not answer within 5s"},
-		{"flush gave up first", Result{Created: 9, Timeout: 2 * time.Second, Errs: []error{context.DeadlineExceeded}},
+		{"flush gave up first", Result{Recorded: 9, Timeout: 2 * time.Second, Errs: []error{context.DeadlineExceeded}},
 			"the collector at 127.0.0.1:4317 did not answer within 2s"},
-		{"queue full", Result{Created: 9000, Delivered: 2048, Dropped: 6952},
+		{"queue full", Result{Recorded: 9000, Delivered: 2048, Dropped: 6952},
 			"the batch processor's queue was full and dropped 6952 spans"},
-		{"unconfirmed", Result{Created: 9, Delivered: 5, Timeout: time.Second},
+		{"unconfirmed", Result{Recorded: 9, Delivered: 5, Timeout: time.Second},
 			"the collector at 127.0.0.1:4317 did not confirm 4 spans within 1s"},
-		{"other error", Result{Created: 9, Failed: 9, Errs: []error{errors.New("something odd")}},
+		{"other error", Result{Recorded: 9, Failed: 9, Errs: []error{errors.New("something odd")}},
 			"export to 127.0.0.1:4317 failed: something odd"},
 	}
 	for _, c := range cases {
@@ -61,11 +61,11 @@ func TestOK(t *testing.T) {
 		res  Result
 		want bool
 	}{
-		{Result{Created: 9, Delivered: 9}, true},
+		{Result{Recorded: 9, Delivered: 9}, true},
 		{Result{}, false}, // nothing made is nothing delivered
-		{Result{Created: 9, Delivered: 8}, false},
-		{Result{Created: 9, Delivered: 9, Dropped: 1}, false},
-		{Result{Created: 9, Delivered: 9, Failed: 1}, false},
+		{Result{Recorded: 9, Delivered: 8}, false},
+		{Result{Recorded: 9, Delivered: 9, Dropped: 1}, false},
+		{Result{Recorded: 9, Delivered: 9, Failed: 1}, false},
 	} {
 		if got := c.res.OK(); got != c.want {
 			t.Errorf("%+v.OK() = %v, want %v", c.res, got, c.want)
@@ -108,7 +108,7 @@ func TestTLSCause(t *testing.T) {
 			"the collector at https://127.0.0.1:4318/v1/traces hung up after the TLS handshake: it probably wants a client certificate that it trusts (mutual TLS); give one with -cert FILE -key FILE"},
 	}
 	for _, c := range cases {
-		res := Result{Created: 9, Failed: 9, Errs: []error{errors.New(c.err)}}
+		res := Result{Recorded: 9, Failed: 9, Errs: []error{errors.New(c.err)}}
 		if got := res.Cause(c.endpoint); got != c.want {
 			t.Errorf("%s: Cause =\n%q, want\n%q", c.name, got, c.want)
 		}
@@ -116,7 +116,7 @@ func TestTLSCause(t *testing.T) {
 			t.Errorf("%s: Answered is false, but a collector was there", c.name)
 		}
 	}
-	refused := Result{Created: 9, Failed: 9, Errs: []error{errors.New("dial tcp 127.0.0.1:4317: connect: connection refused")}}
+	refused := Result{Recorded: 9, Failed: 9, Errs: []error{errors.New("dial tcp 127.0.0.1:4317: connect: connection refused")}}
 	if refused.Answered() {
 		t.Errorf("Answered is true for a refused connection")
 	}
@@ -132,27 +132,27 @@ func TestFaultCauses(t *testing.T) {
 		answered       bool
 		noAnswer       bool
 	}{
-		{"gRPC to an OTLP/HTTP port", "127.0.0.1:4318", Result{Created: 9, Failed: 9, Errs: []error{errors.New(
+		{"gRPC to an OTLP/HTTP port", "127.0.0.1:4318", Result{Recorded: 9, Failed: 9, Errs: []error{errors.New(
 			`traces export: exporter export timeout: rpc error: code = Unavailable desc = connection error: desc = "error reading server preface: http2: failed reading the frame payload: http2: frame too large, note that the frame header looked like an HTTP/1.1 header"`)}},
 			"the collector at 127.0.0.1:4318 answered in HTTP/1.1, not gRPC: that is an OTLP/HTTP port (usually 4318); use its OTLP/gRPC port (usually 4317), or inprocess-http", true, false},
-		{"HTTP to an OTLP/gRPC port", "http://127.0.0.1:4317/v1/traces", Result{Created: 9, Failed: 9, Errs: []error{errors.New(
+		{"HTTP to an OTLP/gRPC port", "http://127.0.0.1:4317/v1/traces", Result{Recorded: 9, Failed: 9, Errs: []error{errors.New(
 			`traces export: Post "http://127.0.0.1:4317/v1/traces": net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x05\x00\x00@\x00"`)}},
 			"the collector at http://127.0.0.1:4317/v1/traces answered in HTTP/2 frames, as gRPC does: that is an OTLP/gRPC port (usually 4317); use its OTLP/HTTP port (usually 4318), or inprocess-grpc", true, false},
-		{"HTTP to an OTLP/gRPC port that spoke first", "http://127.0.0.1:4317/v1/traces", Result{Created: 9, Failed: 9, Errs: []error{errors.New(
+		{"HTTP to an OTLP/gRPC port that spoke first", "http://127.0.0.1:4317/v1/traces", Result{Recorded: 9, Failed: 9, Errs: []error{errors.New(
 			`traces export: Post "http://127.0.0.1:4317/v1/traces": readLoopPeekFailLocked: %!w(<nil>)`)}},
 			"the collector at http://127.0.0.1:4317/v1/traces answered in HTTP/2 frames, as gRPC does: that is an OTLP/gRPC port (usually 4317); use its OTLP/HTTP port (usually 4318), or inprocess-grpc", true, false},
-		{"partial successes add up", "127.0.0.1:4317", Result{Created: 18, Delivered: 12, Failed: 6, Errs: []error{
+		{"partial successes add up", "127.0.0.1:4317", Result{Recorded: 18, Delivered: 12, Failed: 6, Errs: []error{
 			errors.New("traces export: OTLP partial success: spans too old (3 spans rejected)"),
 			errors.New("traces export: OTLP partial success: spans too old (2 spans rejected)"),
 			errors.New("traces export: OTLP partial success: quota (1 spans rejected)")}},
 			"the collector rejected 6 spans: spans too old (and 1 other reasons)", true, false},
-		{"the collector went away after taking spans (gRPC)", "127.0.0.1:4317", Result{Created: 90, Delivered: 60, Failed: 30, Errs: []error{errors.New(
+		{"the collector went away after taking spans (gRPC)", "127.0.0.1:4317", Result{Recorded: 90, Delivered: 60, Failed: 30, Errs: []error{errors.New(
 			`traces export: context deadline exceeded: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:4317: connect: connection refused"`)}},
 			"the collector at 127.0.0.1:4317 went away during the run (connection refused); the exports that failed meanwhile were lost", false, false},
-		{"the collector went away after taking spans (HTTP, reset)", "http://127.0.0.1:4318/v1/traces", Result{Created: 90, Delivered: 60, Failed: 30, Errs: []error{errors.New(
+		{"the collector went away after taking spans (HTTP, reset)", "http://127.0.0.1:4318/v1/traces", Result{Recorded: 90, Delivered: 60, Failed: 30, Errs: []error{errors.New(
 			`traces export: Post "http://127.0.0.1:4318/v1/traces": read tcp 127.0.0.1:51000->127.0.0.1:4318: read: connection reset by peer`)}},
 			"the collector at http://127.0.0.1:4318/v1/traces went away during the run (it closed the connection); the exports that failed meanwhile were lost", false, false},
-		{"HTTP did not answer", "http://127.0.0.1:4318/v1/traces", Result{Created: 9, Failed: 9, Timeout: 2 * time.Second, Errs: []error{
+		{"HTTP did not answer", "http://127.0.0.1:4318/v1/traces", Result{Recorded: 9, Failed: 9, Timeout: 2 * time.Second, Errs: []error{
 			fmt.Errorf("traces export: %w", context.DeadlineExceeded)}},
 			"the collector at http://127.0.0.1:4318/v1/traces did not answer within 2s", false, true},
 	}
@@ -173,7 +173,7 @@ func TestFaultCauses(t *testing.T) {
 // before it sends its HTTP/2 settings, as a TLS port hangs up on plaintext;
 // the cause names both.
 func TestHungUpOnHTTP(t *testing.T) {
-	res := Result{Created: 9, Failed: 9, Errs: []error{errors.New(`traces export: Post "http://127.0.0.1:4317/v1/traces": read tcp 127.0.0.1:51000->127.0.0.1:4317: read: connection reset by peer`)}}
+	res := Result{Recorded: 9, Failed: 9, Errs: []error{errors.New(`traces export: Post "http://127.0.0.1:4317/v1/traces": read tcp 127.0.0.1:51000->127.0.0.1:4317: read: connection reset by peer`)}}
 	const want = "this program spoke plaintext, and the collector at http://127.0.0.1:4317/v1/traces hung up without an answer: if it expects TLS, use -tls, -ca FILE or an https:// endpoint; if that is an OTLP/gRPC port (usually 4317), use its OTLP/HTTP port (usually 4318)"
 	if got := res.Cause("http://127.0.0.1:4317/v1/traces"); got != want {
 		t.Errorf("Cause =\n%q, want\n%q", got, want)

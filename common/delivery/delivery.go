@@ -41,7 +41,9 @@ const flushGrace = 500 * time.Millisecond
 // Watcher collects the SDK's counts and export errors of one process.
 type Watcher struct {
 	reader *sdkmetric.ManualReader
-	cfg    config.Config // where the collector is, how to speak to it, and the timeout
+	cfg    config.Config            // where the collector is, how to speak to it, and the timeout
+	tp     *sdktrace.TracerProvider // the provider the run exports with (see Begin)
+	halt   func()                   // keeps what tp holds from leaving (see Begin and stop)
 
 	mu      sync.Mutex
 	errs    []error
@@ -100,10 +102,46 @@ func (w *Watcher) handle(err error) {
 	}
 }
 
+// Begin takes the tracer provider that the run exports with, once tracing
+// is set up and before any span is made, and checks the collector once,
+// without waiting for it (Sync waits). It returns the check's verdict when
+// the endpoint is no OTLP collector (a web page, a redirect): then no span
+// may go there, and nothing has gone yet. halt is what stop calls to keep
+// the spans that tp holds from leaving; the Watcher changes nothing in the
+// process by itself.
+func (w *Watcher) Begin(tp *sdktrace.TracerProvider, halt func()) error {
+	// Within the timeout less the exporter's moment, as Sync's check: a
+	// timeout too short for that finds no connection here either.
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout-flushGrace)
+	defer cancel()
+	found := check(ctx, w.cfg, false)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.tp, w.halt = tp, halt
+	var status *statusError
+	switch {
+	case verdict(found):
+		w.errs = append(w.errs, found)
+		w.stopped, w.verdict = found, true
+		return found
+	case errors.As(found, &status):
+		w.checked, w.status = true, status.status
+	case found == nil:
+		w.checked = true
+	} // else no connection yet: Sync waits for one
+	return nil
+}
+
+// verdict tells whether the check's answer says that the endpoint is no
+// OTLP collector.
+func verdict(found error) bool {
+	return errors.As(found, new(*NotOTLPError)) || errors.As(found, new(*RedirectError)) || errors.As(found, new(*UnreadableError))
+}
+
 // Flush waits until the collector accepts a connection and answers as one
 // (see check), exports every span that has ended and waits for the
-// collector's answer: at most the timeout given to Watch, and a moment for
-// the exporter to give its own error.
+// collector's answer: at most the cfg.Timeout of NewWatcher, and a moment
+// for the exporter to give its own error.
 func (w *Watcher) Flush() {
 	start := time.Now()
 	w.Sync()
@@ -121,11 +159,16 @@ func (w *Watcher) Flush() {
 // after it wait no longer, so that a run ends within one timeout of the
 // collector's last answer.
 func (w *Watcher) Sync() error {
-	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
-	if !ok {
-		err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
-		w.handle(err)
-		return err
+	w.mu.Lock()
+	tp := w.tp
+	w.mu.Unlock()
+	if tp == nil { // a Watcher that Begin was not given a provider: the global one
+		var ok bool
+		if tp, ok = otel.GetTracerProvider().(*sdktrace.TracerProvider); !ok {
+			err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
+			w.handle(err)
+			return err
+		}
 	}
 	deadline := time.Now().Add(w.cfg.Timeout)
 	w.mu.Lock()
@@ -140,13 +183,13 @@ func (w *Watcher) Sync() error {
 	var unreached error // why no connection was made, if none was
 	if !checked {
 		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
-		found := check(waitCtx, w.cfg)
+		found := check(waitCtx, w.cfg, true)
 		cancelWait()
 		var status *statusError
 		switch {
-		case errors.As(found, new(*NotOTLPError)), errors.As(found, new(*RedirectError)), errors.As(found, new(*UnreadableError)):
+		case verdict(found):
 			w.handle(found)
-			w.stop(tp, found, true)
+			w.stop(found, true)
 			return found
 		case errors.As(found, &status):
 			w.mu.Lock()
@@ -175,7 +218,7 @@ func (w *Watcher) Sync() error {
 		// The spans are still queued: the shutdown at the end would try
 		// once more, and gf's would log its failure with a stack.
 		w.handle(unreached)
-		w.stop(tp, err, false)
+		w.stop(err, false)
 	case unreached != nil:
 		w.handle(unreached) // the exporter's error may only say it gave up
 	case ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0:
@@ -185,22 +228,28 @@ func (w *Watcher) Sync() error {
 	return err
 }
 
-// stop keeps the spans still queued from leaving: no flush exports them
-// any more, nor does the shutdown that the program calls at its end. It is
-// for an endpoint whose answer to the check says that it is no OTLP
-// collector (verdict: see Result), or that could not be reached within the
-// timeout. gf's Init builds an exporter that would follow a redirect and
-// take a web page's 200 for a delivery, and cannot be given another: the
-// tracer provider is shut down with a context that has already ended,
-// which marks it shut down without exporting what it holds.
-func (w *Watcher) stop(tp *sdktrace.TracerProvider, why error, verdict bool) {
+// stop keeps the spans still queued from leaving at the program's end, with
+// the halt that Begin was given: it is for an endpoint that could not be
+// reached within the timeout, or whose answer to a check made after spans
+// were queued says that it is no OTLP collector (verdict: see Result; Begin
+// finds most verdicts before any span is made).
+func (w *Watcher) stop(why error, verdict bool) {
 	w.mu.Lock()
 	w.stopped, w.verdict = why, verdict
+	halt := w.halt
 	w.mu.Unlock()
 	w.Cutoff(time.Now())
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	tp.Shutdown(ctx)
+	if halt != nil {
+		halt()
+	}
+}
+
+// Stopped tells whether the Watcher stopped the run's exports (see Begin
+// and stop).
+func (w *Watcher) Stopped() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stopped != nil
 }
 
 // Cutoff makes the flushes that start from now on wait at most until at
@@ -216,7 +265,7 @@ func (w *Watcher) Cutoff(at time.Time) {
 
 // Result is what the SDK counted, and the errors it reported.
 type Result struct {
-	Created   int64 // spans started and sampled
+	Recorded  int64 // spans started and sampled: the spans to deliver
 	Delivered int64 // spans the collector accepted
 	Failed    int64 // spans whose export failed or that the collector rejected
 	Dropped   int64 // spans the batch processor dropped because its queue was full
@@ -233,21 +282,21 @@ type Result struct {
 
 // Lost is the number of spans that did not reach the collector: failed,
 // dropped, or still unconfirmed when the program stopped waiting.
-func (r Result) Lost() int64 { return r.Created - r.Delivered }
+func (r Result) Lost() int64 { return r.Recorded - r.Delivered }
 
 // OK tells whether every span to be delivered reached the collector: every
 // span the sampler recorded, or none when it recorded none of those made
 // (then nothing was to be sent). A run that made no span is not OK.
 func (r Result) OK() bool {
-	if r.Created == 0 {
+	if r.Recorded == 0 {
 		return r.Made > 0
 	}
-	return r.Delivered == r.Created && r.Failed == 0 && r.Dropped == 0
+	return r.Delivered == r.Recorded && r.Failed == 0 && r.Dropped == 0
 }
 
 // NoneRecorded tells whether spans were made but the sampler recorded none
 // of them: they are neither delivered nor lost.
-func (r Result) NoneRecorded() bool { return r.Made > 0 && r.Created == 0 }
+func (r Result) NoneRecorded() bool { return r.Made > 0 && r.Recorded == 0 }
 
 // Result reads the counts. Call it after Flush and the exporter's shutdown,
 // so that no export is still in flight.
@@ -268,7 +317,7 @@ func (w *Watcher) Result() Result {
 				switch {
 				case m.Name == metricStarted:
 					if v, _ := dp.Attributes.Value("otel.span.sampling_result"); v.AsString() == "RECORD_AND_SAMPLE" {
-						r.Created += dp.Value
+						r.Recorded += dp.Value
 					}
 					r.countSampling(dp)
 				case m.Name == metricProcessed && failed:

@@ -44,7 +44,7 @@ func TestCountsComeFromTheSDK(t *testing.T) {
 	makeSpans(20)
 	w.Flush()
 	r := w.Result()
-	if r.Created != 20 || r.Delivered != 20 || r.Failed != 0 || r.Dropped != 0 || !r.OK() {
+	if r.Recorded != 20 || r.Delivered != 20 || r.Failed != 0 || r.Dropped != 0 || !r.OK() {
 		t.Fatalf("delivered run: %+v", r)
 	}
 	if got := rec.SpanCount(); got != 20 {
@@ -57,7 +57,7 @@ func TestCountsComeFromTheSDK(t *testing.T) {
 	makeSpans(5)
 	w.Flush()
 	r = w.Result()
-	if r.Created != 25 || r.Delivered != 20 || r.Failed != 5 || r.OK() {
+	if r.Recorded != 25 || r.Delivered != 20 || r.Failed != 5 || r.OK() {
 		t.Fatalf("refused run: %+v", r)
 	}
 	if cause := r.Cause(addr); !strings.Contains(cause, "connection refused") {
@@ -72,7 +72,7 @@ func TestCountsComeFromTheSDK(t *testing.T) {
 	w.Flush()
 	r = w.Result()
 	dropped := r.Dropped
-	if dropped == 0 || r.Created != 1025 || r.Delivered-20 != int64(rec.SpanCount()) || r.Delivered-20+dropped != 1000 {
+	if dropped == 0 || r.Recorded != 1025 || r.Delivered-20 != int64(rec.SpanCount()) || r.Delivered-20+dropped != 1000 {
 		t.Fatalf("tiny queue: %+v, receiver got %d", r, rec.SpanCount())
 	}
 }

@@ -66,8 +66,8 @@ func (e errRefused) Unwrap() error { return e.err }
 // answered, or the exporter is left to find out what is there), errRefused
 // or errNoConnection when no connection was made, a *NotOTLPError, a
 // *RedirectError or an *UnreadableError when the answer says that no span
-// must go.
-func check(ctx context.Context, cfg config.Config) error {
+// must go. With poll false it tries once and does not wait.
+func check(ctx context.Context, cfg config.Config, poll bool) error {
 	if cfg.Endpoint == "" || proxied(cfg.Endpoint) {
 		return nil // through a proxy, the exporter does not dial the endpoint itself
 	}
@@ -86,6 +86,8 @@ func check(ctx context.Context, cfg config.Config) error {
 			return nil
 		case connected:
 			return err
+		case !poll:
+			return errNoConnection{err}
 		case ctx.Err() != nil && refused != nil:
 			// The last try may have been cut short by ctx instead.
 			return errRefused{refused}

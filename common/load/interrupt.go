@@ -1,9 +1,7 @@
 package load
 
 import (
-	"fmt"
 	"os"
-	"os/signal"
 	"syscall"
 
 	"example.com/gftrace/common/exitcode"
@@ -14,13 +12,13 @@ import (
 // report says so and exits with ExitCode.
 type Interrupted struct{ Signal os.Signal }
 
-func (i Interrupted) Error() string { return "interrupted by " + signalName(i.Signal) }
+func (i Interrupted) Error() string { return "interrupted by " + SignalName(i.Signal) }
 
 // ExitCode is the exit code of a run the signal stopped (see package exitcode).
 func (i Interrupted) ExitCode() int { return exitcode.Signal(i.Signal) }
 
-// signalName is SIGINT or SIGTERM, as users write them.
-func signalName(s os.Signal) string {
+// SignalName is SIGINT or SIGTERM, as users write them.
+func SignalName(s os.Signal) string {
 	if name, ok := signalNames[s]; ok {
 		return name
 	}
@@ -28,30 +26,3 @@ func signalName(s os.Signal) string {
 }
 
 var signalNames = map[os.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}
-
-// onInterrupt calls interrupt with the first SIGINT or SIGTERM until end is
-// called. A second signal ends the process at once, without waiting for the
-// collector: the user asked twice.
-func onInterrupt(interrupt func(Interrupted)) (end func()) {
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case s := <-signals:
-			interrupt(Interrupted{s})
-		case <-done:
-			return
-		}
-		select {
-		case s := <-signals:
-			fmt.Fprintf(os.Stderr, "%s again: exiting without waiting for the collector\n", signalName(s))
-			os.Exit(Interrupted{s}.ExitCode())
-		case <-done:
-		}
-	}()
-	return func() {
-		signal.Stop(signals)
-		close(done)
-	}
-}

@@ -16,6 +16,7 @@ package load
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,26 +46,31 @@ type Stats struct {
 // the rest would fail too, and slowly. A collector that restarts within the
 // timeout does not stop the run; the spans of the exports that failed
 // meanwhile are counted as lost. SIGINT or SIGTERM stops it too (see
-// Interrupted); what was made is flushed all the same.
+// Interrupted), given on interrupts; what was made is flushed all the same.
 //
-// The process-wide settings of a run (the log level, GOGC) are made
-// before, by report.Setup.
-func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace func()) Stats {
+// The process-wide settings of a run (the log level, GOGC, the signals) are
+// made by report.Setup's file.
+func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, interrupts <-chan os.Signal, trace func()) Stats {
 	var st Stats
 	start := time.Now()
 	var p *pacer                   // nil when not paced
 	var stop atomic.Pointer[error] // why the run stops early
 	var paced atomic.Pointer[pacer]
-	endInterrupt := onInterrupt(func(i Interrupted) {
-		// What was made is flushed, within the timeout from now.
-		watch.Cutoff(time.Now().Add(cfg.Timeout))
-		var err error = i
-		stop.Store(&err) // over an earlier cause: the user's word decides the exit code
-		if p := paced.Load(); p != nil {
-			p.stop(err) // traces waiting for room stop waiting
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case s := <-interrupts:
+			// What was made is flushed, within the timeout from now.
+			watch.Cutoff(time.Now().Add(cfg.Timeout))
+			var err error = Interrupted{s}
+			stop.Store(&err) // over an earlier cause: the user's word decides the exit code
+			if p := paced.Load(); p != nil {
+				p.stop(err) // traces waiting for room stop waiting
+			}
+		case <-done:
 		}
-	})
-	defer endInterrupt()
+	}()
 
 	// The first trace alone tells how many spans a trace makes, so that
 	// the pacer knows how much room each one needs.
@@ -124,7 +130,7 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace f
 }
 
 // showProgress writes a line to w every second until end is called: the
-// spans made, delivered and dropped so far and the rate. When exports fail
+// spans recorded, delivered and dropped so far and the rate. When exports fail
 // and no span is delivered for timeout, it asks the run to stop.
 func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout time.Duration, stop *atomic.Pointer[error]) (end func()) {
 	if w == nil {
@@ -143,8 +149,8 @@ func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout
 			case now := <-ticker.C:
 				r := watch.Result()
 				elapsed := now.Sub(start)
-				fmt.Fprintf(w, "%6.1fs  %d spans made, %d delivered, %d dropped, %.0f spans/s delivered\n",
-					elapsed.Seconds(), r.Created, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
+				fmt.Fprintf(w, "%6.1fs  %d spans recorded, %d delivered, %d dropped, %.0f spans/s delivered\n",
+					elapsed.Seconds(), r.Recorded, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
 				switch {
 				case r.Delivered > delivered || len(r.Errs) == 0:
 					delivered, failingSince = r.Delivered, time.Time{}

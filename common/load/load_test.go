@@ -113,7 +113,7 @@ func TestRun(t *testing.T) {
 	defer tp.Shutdown(context.Background())
 
 	var progress strings.Builder
-	st := Run(cfg, watch, &progress, func() {
+	st := Run(cfg, watch, &progress, nil, func() {
 		ctx, root := otel.Tracer("t").Start(context.Background(), "root")
 		for range 2 {
 			_, child := otel.Tracer("t").Start(ctx, "child")
@@ -126,14 +126,14 @@ func TestRun(t *testing.T) {
 	if st.Traces != traces || st.SpansPerTrace != 3 || st.Room != 7 || st.Stopped != nil {
 		t.Errorf("stats %+v", st)
 	}
-	if res.Created != 3*traces || res.Delivered != 3*traces || res.Dropped != 0 || rec.SpanCount() != 3*traces {
+	if res.Recorded != 3*traces || res.Delivered != 3*traces || res.Dropped != 0 || rec.SpanCount() != 3*traces {
 		t.Errorf("created %d, delivered %d, dropped %d, received %d; want %d, none dropped",
-			res.Created, res.Delivered, res.Dropped, rec.SpanCount(), 3*traces)
+			res.Recorded, res.Delivered, res.Dropped, rec.SpanCount(), 3*traces)
 	}
 	if st.Flushes < traces/2 {
 		t.Errorf("%d flushes for %d traces of 3 spans in 7 slots", st.Flushes, traces)
 	}
-	if !strings.Contains(progress.String(), "spans made") || !strings.Contains(progress.String(), "spans/s") {
+	if !strings.Contains(progress.String(), "spans recorded") || !strings.Contains(progress.String(), "spans/s") {
 		t.Errorf("no progress line in %q", progress.String())
 	}
 }

@@ -59,8 +59,8 @@ func TestSetupCountsTheProvider(t *testing.T) {
 			}
 
 			res := watch.Result()
-			if res.Created != 9 || res.Delivered != 9 || !res.OK() {
-				t.Errorf("SDK counts: created %d, delivered %d, failed %d, errors %v; want 9 delivered of 9", res.Created, res.Delivered, res.Failed, res.Errs)
+			if res.Recorded != 9 || res.Delivered != 9 || !res.OK() {
+				t.Errorf("SDK counts: created %d, delivered %d, failed %d, errors %v; want 9 delivered of 9", res.Recorded, res.Delivered, res.Failed, res.Errs)
 			}
 			if got := sampletest.Tree(rec.Spans()); got != sampletest.DefaultTree {
 				t.Errorf("received tree:\n%s\nwant:\n%s", got, sampletest.DefaultTree)

@@ -20,7 +20,7 @@ type Result struct {
 	Target      string  `json:"target"`             // where the spans went, as the report names it
 	TraceID     string  `json:"trace_id,omitempty"` // the trace of a run without -traces
 	Sampler     string  `json:"sampler,omitempty"`  // the head sampler's setting; "" for gf's: every trace
-	SpansMade   int64   `json:"spans_made"`         // spans started, whatever the sampler decided
+	Made        int64   `json:"spans_made"`         // spans started, whatever the sampler decided
 	Recorded    int64   `json:"spans_recorded"`     // of those, the spans the sampler kept: the ones to deliver
 	Delivered   int64   `json:"delivered"`          // spans the collector accepted
 	Dropped     int64   `json:"dropped"`            // spans the batch processor dropped, its queue full
@@ -57,8 +57,8 @@ func (r *Run) result(res delivery.Result, code int) Result {
 	cfg := r.cfg
 	out := Result{
 		Program: cfg.Protocol.Program(), Protocol: cfg.Protocol.String(), Target: cfg.Target(),
-		Sampler: cfg.SamplerSetting, SpansMade: res.Made, Recorded: res.Created, Delivered: res.Delivered, Dropped: res.Dropped, Failed: res.Failed,
-		Unconfirmed: res.Created - res.Delivered - res.Failed - res.Dropped,
+		Sampler: cfg.SamplerSetting, Made: res.Made, Recorded: res.Recorded, Delivered: res.Delivered, Dropped: res.Dropped, Failed: res.Failed,
+		Unconfirmed: res.Recorded - res.Delivered - res.Failed - res.Dropped,
 		Cause:       res.Cause(cfg.Target()), Summary: Summary(cfg, res), Hint: Hint(cfg, res),
 		WaitedMS: ms(res.Waited.Seconds()), ExitCode: code,
 	}

@@ -22,7 +22,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		Batch: config.Batch{QueueSize: 8192, BatchSize: 1024, Set: []string{"OTEL_BSP_MAX_QUEUE_SIZE=8192"}}}
 	r := &Run{cfg: cfg, stats: &load.Stats{Traces: 4, SpansPerTrace: 9, Elapsed: 2 * time.Second, Flushes: 3, Set: []string{"GOGC=400"},
 		Stopped: load.Interrupted{Signal: syscall.SIGTERM}}}
-	res := delivery.Result{Made: 36, Created: 36, RootsSampled: 4, Delivered: 27, Dropped: 9, Waited: 1500 * time.Microsecond}
+	res := delivery.Result{Made: 36, Recorded: 36, RootsSampled: 4, Delivered: 27, Dropped: 9, Waited: 1500 * time.Microsecond}
 	var out strings.Builder
 	out.WriteString("{\n    \"id\": 100\n}\n")
 	WriteJSON(&out, cfg, r.result(res, 1))
@@ -34,7 +34,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := got.Volume
-	if got.Program != "inprocess-http" || got.Target != "http://127.0.0.1:9/v1/traces" || got.SpansMade != 36 || got.Recorded != 36 || got.Delivered != 27 ||
+	if got.Program != "inprocess-http" || got.Target != "http://127.0.0.1:9/v1/traces" || got.Made != 36 || got.Recorded != 36 || got.Delivered != 27 ||
 		got.Dropped != 9 || got.Unconfirmed != 0 || got.WaitedMS != 1.5 || got.ExitCode != 1 || got.Summary != Summary(cfg, res) ||
 		!strings.Contains(got.Cause, "dropped 9 spans") || !strings.Contains(got.Hint, "-pace") {
 		t.Errorf("result %+v", got)
@@ -60,7 +60,7 @@ func TestMainWhenTracingDoesNotStart(t *testing.T) {
 	stdout, stderr := os.Stdout, os.Stderr
 	os.Stdout, os.Stderr = w, w
 	cfg := config.Config{Protocol: config.GRPC, Endpoint: "127.0.0.1:9", Timeout: time.Second, JSON: true, Token: "tok-5ec7e7"}
-	code := Main(cfg, func(config.Config, *Run) error { return errors.New("no exporter for tok-5ec7e7") })
+	code := mainWith(cfg, func(config.Config, *Run) error { return errors.New("no exporter for tok-5ec7e7") })
 	os.Stdout, os.Stderr = stdout, stderr
 	w.Close()
 	out, _ := io.ReadAll(r)

@@ -24,7 +24,7 @@ import (
 	"example.com/gftrace/common/waterfall"
 )
 
-// JaegerAt is where a Jaeger on the default ports serves a trace: the UI
+// JaegerUI and JaegerAPI are where a Jaeger on the default ports serves a trace: the UI
 // of Jaeger's Docker image, and the API of every Jaeger. The Jaeger that
 // scripts/jaeger.sh builds has no UI: its page is a placeholder.
 const (
@@ -56,7 +56,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 			strings.Join(otel.GetTextMapPropagator().Fields(), ", "))
 	}
 	code := outcome(&b, cfg, res)
-	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Created > 0 {
+	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Recorded > 0 {
 		fmt.Fprintf(&b, "View it in Jaeger: %s%s (the UI of Jaeger's Docker image; the Jaeger of scripts/jaeger.sh has no UI: %s%s)\n", JaegerUI, id, JaegerAPI, id)
 	}
 	io.WriteString(w, cfg.Redact(b.String()))
@@ -74,11 +74,10 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	secs := st.Elapsed.Seconds()
 	fmt.Fprintf(&b, "Traces:            %d of %d (%d spans each, from %d goroutines)\n", st.Traces, cfg.Traces, st.SpansPerTrace, cfg.Concurrency)
 	writeSampling(&b, cfg, st, res)
-	fmt.Fprintf(&b, "Spans created:     %d\n", res.Created)
 	fmt.Fprintf(&b, "Spans delivered:   %d\n", res.Delivered)
 	fmt.Fprintf(&b, "Spans dropped:     %d\n", res.Dropped)
 	fmt.Fprintf(&b, "Spans failed:      %d\n", res.Failed)
-	fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting)\n", res.Created-res.Delivered-res.Failed-res.Dropped)
+	fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting)\n", res.Recorded-res.Delivered-res.Failed-res.Dropped)
 	fmt.Fprintf(&b, "Elapsed:           %s (first span to the collector's last answer)\n", st.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(&b, "Spans per second:  %.0f delivered\n", float64(res.Delivered)/secs)
 	bsp := cfg.Batch
@@ -145,7 +144,7 @@ func Summary(cfg config.Config, res delivery.Result) string {
 		return notSampledSummary(cfg, res)
 	}
 	where := cfg.Target()
-	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Created, where, cfg.Protocol)
+	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Recorded, where, cfg.Protocol)
 	if cause := res.Cause(where); cause != "" {
 		return s + ": " + cause
 	}

@@ -21,7 +21,7 @@ func TestPrint(t *testing.T) {
 	cfg := config.Config{Protocol: config.GRPC, Endpoint: "localhost:4317", Token: "s3cr3t"}
 	var out strings.Builder
 
-	code := Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Created: 9, Delivered: 9, Waited: 1500 * time.Microsecond})
+	code := Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Recorded: 9, Delivered: 9, Waited: 1500 * time.Microsecond})
 	if code != exitcode.Delivered {
 		t.Errorf("all delivered: exit %d", code)
 	}
@@ -33,7 +33,7 @@ func TestPrint(t *testing.T) {
 
 	out.Reset()
 	refusal := errors.New(`traces export: rpc error: code = PermissionDenied desc = token "s3cr3t" is revoked`)
-	code = Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Created: 9, Failed: 9, Errs: []error{refusal}})
+	code = Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Recorded: 9, Failed: 9, Errs: []error{refusal}})
 	if code != exitcode.NotDelivered {
 		t.Errorf("refused: exit %d", code)
 	}
@@ -52,9 +52,9 @@ func TestPrintVolume(t *testing.T) {
 	st := load.Stats{Traces: 1000, SpansPerTrace: 9, Elapsed: 90 * time.Millisecond, Flushes: 8, Room: 2047, Set: []string{"GOGC=400"}}
 	var out strings.Builder
 
-	code := PrintVolume(&out, cfg, st, delivery.Result{Created: 9000, Delivered: 9000, Waited: time.Millisecond})
+	code := PrintVolume(&out, cfg, st, delivery.Result{Recorded: 9000, Delivered: 9000, Waited: time.Millisecond})
 	want := `Traces:            1000 of 1000 (9 spans each, from 4 goroutines)
-Spans created:     9000
+Spans recorded:    9000
 Spans delivered:   9000
 Spans dropped:     0
 Spans failed:      0
@@ -73,7 +73,7 @@ Waited 1ms for the collector's answer.
 
 	out.Reset()
 	cfg.Pace = false
-	code = PrintVolume(&out, cfg, st, delivery.Result{Created: 9000, Delivered: 512, Dropped: 8488})
+	code = PrintVolume(&out, cfg, st, delivery.Result{Recorded: 9000, Delivered: 512, Dropped: 8488})
 	for _, want := range []string{
 		"Spans dropped:     8488\n",
 		"Pacing:            off (-pace=false)",
@@ -97,7 +97,7 @@ Waited 1ms for the collector's answer.
 	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
 		out.Reset()
 		st.Traces, st.Stopped = 400, load.Interrupted{Signal: c.sig}
-		code = PrintVolume(&out, cfg, st, delivery.Result{Created: 3600, Delivered: 2000, Failed: 1000, Timeout: time.Second, Errs: []error{context.DeadlineExceeded}})
+		code = PrintVolume(&out, cfg, st, delivery.Result{Recorded: 3600, Delivered: 2000, Failed: 1000, Timeout: time.Second, Errs: []error{context.DeadlineExceeded}})
 		for _, want := range []string{
 			"Traces:            400 of 1000",
 			"Spans failed:      1000\n",
@@ -135,7 +135,7 @@ func TestAdvice(t *testing.T) {
 		{"partial success", 7, errors.New("OTLP partial success: too old (2 spans rejected)"), ""},
 	} {
 		var out strings.Builder
-		Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Created: 9, Delivered: c.delivered, Failed: 9 - c.delivered, Timeout: time.Second, Errs: []error{c.err}})
+		Print(&out, cfg, &waterfall.Recorder{}, delivery.Result{Recorded: 9, Delivered: c.delivered, Failed: 9 - c.delivered, Timeout: time.Second, Errs: []error{c.err}})
 		for _, advice := range []string{start, noAnswer} {
 			if got := strings.Contains(out.String(), advice); got != (advice == c.want) {
 				t.Errorf("%s: output says %q: %v\n%s", c.name, advice, got, out.String())
@@ -151,7 +151,7 @@ func TestPrintVolumeSampled(t *testing.T) {
 		Sampling: config.Sampling{Sampler: sdktrace.TraceIDRatioBased(0.25), SamplerSetting: "-sample 0.25", SampleRatio: 0.25}}
 	st := load.Stats{Traces: 2000, SpansPerTrace: 9, Elapsed: time.Second}
 	var out strings.Builder
-	code := PrintVolume(&out, cfg, st, delivery.Result{Made: 18000, Created: 4518, RootsSampled: 502, Delivered: 4518})
+	code := PrintVolume(&out, cfg, st, delivery.Result{Made: 18000, Recorded: 4518, RootsSampled: 502, Delivered: 4518})
 	for _, want := range []string{
 		"Traces sampled:    502 of 2000 (25.1%; -sample 0.25 expects 25%)\n",
 		"Spans recorded:    4518 of 18000 made",

@@ -5,6 +5,10 @@ import (
 	"io"
 	"os"
 
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
 	"example.com/gftrace/common/exitcode"
@@ -13,21 +17,38 @@ import (
 )
 
 // Run is one run of a main, as the report sees it. The main's service code
-// gets it to hook the report in: Record once tracing is set up, Load for
-// the high-volume mode. A service has no such thing.
+// gets it to hook the report in: Record once tracing is set up, with its
+// Flush deferred after the shutdown's, and Load for the high-volume mode.
+// A hook out of order panics with a message that names it. A service has
+// no such thing.
 type Run struct {
-	cfg     config.Config
-	watch   *delivery.Watcher
-	set     []string            // what Setup set for a -traces run
-	picture *waterfall.Recorder // nil until Record, and in a -traces run
-	stats   *load.Stats         // nil unless Load ran
+	cfg      config.Config
+	watch    *delivery.Watcher
+	set      []string                 // what Setup set for a -traces run
+	tp       *sdktrace.TracerProvider // the provider Init installed; nil until Record
+	picture  *waterfall.Recorder      // nil until Record, and in a -traces run
+	stats    *load.Stats              // nil unless Load ran
+	flushed  bool
+	withheld bool // Record kept every span from an endpoint that is no collector
 }
 
-// Main makes the process-wide settings the report needs (Setup), calls
-// run, the main's service code, and then prints what reached the
-// collector: the report, or with -json one JSON line. It returns the exit
-// code (see package exitcode).
-func Main(cfg config.Config, run func(config.Config, *Run) error) int {
+// Main reads the flags and the environment (bad input: exit code 2), makes
+// the process-wide settings the report needs (Setup), calls run, the
+// main's service code, and then prints what reached the collector: the
+// report, or with -json one JSON line. It returns the exit code (see
+// package exitcode).
+func Main(p config.Protocol, run func(config.Config, *Run) error) int {
+	cfg, code, ok := config.Load(p)
+	if !ok {
+		return code
+	}
+	return mainWith(cfg, run)
+}
+
+func mainWith(cfg config.Config, run func(config.Config, *Run) error) int {
+	if _, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider); ok {
+		panic("report: tracing was set up before report.Main: Setup must come first, so that the SDK counts the spans; call Init in run")
+	}
 	if cfg.Protocol == config.HTTP && cfg.NeedsProvider() {
 		// The own provider's exporter takes a client: one that follows no
 		// redirect and counts only OTLP answers as delivered.
@@ -49,22 +70,53 @@ func Main(cfg config.Config, run func(config.Config, *Run) error) int {
 		}
 		return exitcode.NotDelivered
 	}
+	switch {
+	case r.tp == nil:
+		panic("report: run returned without calling rep.Record(): call it once tracing is set up, as defer rep.Record().Flush() after defer shutdown")
+	case !r.flushed:
+		panic("report: run returned without calling Flush: write defer rep.Record().Flush(), after defer shutdown")
+	}
 	return r.print(os.Stdout)
 }
 
-// Record keeps this run's spans for the picture; call it once tracing is
-// set up, and its Flush before the shutdown.
+// Record starts the report's watch on the tracer provider that Init
+// installed: it checks the collector before any span is made, and keeps
+// this run's spans for the picture. Call it once tracing is set up, and
+// defer its Flush after the shutdown's, so that Flush runs first.
 func (r *Run) Record() *Run {
+	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
+	switch {
+	case r.tp != nil:
+		panic("report: rep.Record() called twice")
+	case !ok:
+		panic("report: rep.Record() called before tracing was set up: call it after Init (or your own provider)")
+	case shutDown(tp):
+		panic("report: rep.Record() called after the tracer provider was shut down: call it after Init, before any span")
+	}
+	r.tp = tp
+	if err := r.watch.Begin(tp, func() { halt(tp) }); err != nil {
+		tp, r.withheld = withhold(tp, r.cfg.Sampler), true
+	}
 	if r.cfg.Traces <= 1 {
-		r.picture = waterfall.Record()
+		r.picture = waterfall.Record(tp)
 	}
 	return r
+}
+
+// shutDown tells whether tp was shut down: its tracers then do nothing.
+func shutDown(tp *sdktrace.TracerProvider) bool {
+	_, noop := tp.Tracer("example.com/gftrace/common/report").(noop.Tracer)
+	return noop
 }
 
 // Flush waits for the collector's answer to every span that has ended, at
 // most -timeout, so that the report can say what it accepted. The shutdown
 // that follows would give up after a second.
 func (r *Run) Flush() {
+	if shutDown(r.tp) && !r.withheld && !r.watch.Stopped() {
+		panic("report: Flush ran after the tracer provider's shutdown, so it had nothing to wait for: defer rep.Record().Flush() after defer shutdown, so that it runs first")
+	}
+	r.flushed = true
 	switch {
 	case r.stats != nil: // Load flushed already
 	case r.watch.Result().NoneRecorded(): // nothing to send, nothing to wait for
@@ -76,7 +128,9 @@ func (r *Run) Flush() {
 // Load is the high-volume mode (see package load): trace makes one trace,
 // and Load makes -traces of them, paced, with progress on stderr.
 func (r *Run) Load(trace func()) error {
-	st := load.Run(r.cfg, r.watch, os.Stderr, trace)
+	first, end := interrupts()
+	defer end()
+	st := load.Run(r.cfg, r.watch, os.Stderr, first, trace)
 	st.Set = r.set
 	r.stats = &st
 	return nil

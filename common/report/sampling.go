@@ -24,16 +24,17 @@ func markNotSampled(b *strings.Builder, cfg config.Config, res delivery.Result) 
 	}
 }
 
-// writeSampling writes what the sampler of a high-volume run kept: the
-// traces it sampled against the share its setting expects, and the spans
-// it recorded of those made. It writes nothing without a sampler.
+// writeSampling writes the spans recorded, and for a run with a sampler
+// the traces it sampled against the share its setting expects and the spans
+// it recorded of those made.
 func writeSampling(b *strings.Builder, cfg config.Config, st load.Stats, res delivery.Result) {
 	if cfg.Sampler == nil || st.Traces == 0 {
+		fmt.Fprintf(b, "Spans recorded:    %d\n", res.Recorded)
 		return
 	}
 	fmt.Fprintf(b, "Traces sampled:    %d of %d (%.1f%%; %s expects %s%%)\n", res.RootsSampled, st.Traces,
 		100*float64(res.RootsSampled)/float64(st.Traces), cfg.SamplerSetting, percent(cfg.SampleRatio))
-	fmt.Fprintf(b, "Spans recorded:    %d of %d made (the others, of traces not sampled, were never meant to be sent)\n", res.Created, res.Made)
+	fmt.Fprintf(b, "Spans recorded:    %d of %d made (the others, of traces not sampled, were never meant to be sent)\n", res.Recorded, res.Made)
 }
 
 // percent writes a ratio as a percentage with no needless digits: 25, 12.5.

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -28,13 +27,10 @@ type Recorder struct {
 	spans []sdktrace.ReadOnlySpan
 }
 
-// Record starts keeping the spans of the SDK tracer provider that gf's Init
-// installed. Call it after Init.
-func Record() *Recorder {
+// Record starts keeping the spans of tp, the provider that Init installed.
+func Record(tp *sdktrace.TracerProvider) *Recorder {
 	r := &Recorder{}
-	if tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider); ok {
-		tp.RegisterSpanProcessor(r)
-	}
+	tp.RegisterSpanProcessor(r)
 	return r
 }
 

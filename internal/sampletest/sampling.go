@@ -45,8 +45,8 @@ func notSampledNoCollector(t *testing.T, p config.Protocol, bin string) {
 	const timeout = 30 * time.Second
 	r := Run(t, bin, nil, "-endpoint", FreeAddr(t), "-sample", "0", "-timeout", timeout.String(), "-json")
 	res := Outcome(t, r)
-	if r.Code != 0 || res.Recorded != 0 || res.SpansMade != 9 || res.WaitedMS != 0 {
-		t.Errorf("exit %d, %d of %d spans recorded, waited %.3f ms; want exit 0, none recorded, no wait:\n%s", r.Code, res.Recorded, res.SpansMade, res.WaitedMS, r.Output())
+	if r.Code != 0 || res.Recorded != 0 || res.Made != 9 || res.WaitedMS != 0 {
+		t.Errorf("exit %d, %d of %d spans recorded, waited %.3f ms; want exit 0, none recorded, no wait:\n%s", r.Code, res.Recorded, res.Made, res.WaitedMS, r.Output())
 	}
 	if r.Elapsed >= timeout {
 		t.Errorf("took %s: it waited for a collector with nothing to send", r.Elapsed)
@@ -109,8 +109,8 @@ func sampledRun(t *testing.T, p config.Protocol, bin string) {
 	if summary := fmt.Sprintf("9 of 9 spans delivered to %s over %s.", target(p, rec), p); res.Summary != summary {
 		t.Errorf("summary %q, want %q", res.Summary, summary)
 	}
-	if res.SpansMade != 9 || res.Recorded != 9 || strings.Contains(r.Stderr, "warning") {
-		t.Errorf("%d of %d spans recorded, or a warning; want all 9 recorded:\n%s", res.Recorded, res.SpansMade, r.Output())
+	if res.Made != 9 || res.Recorded != 9 || strings.Contains(r.Stderr, "warning") {
+		t.Errorf("%d of %d spans recorded, or a warning; want all 9 recorded:\n%s", res.Recorded, res.Made, r.Output())
 	}
 }
 
@@ -147,7 +147,7 @@ func WholeTraces(t *testing.T, p config.Protocol, bin string, n int, ratio float
 	}
 	for name, c := range map[string][2]int64{
 		"traces": {int64(res.Volume.Traces), int64(n)}, "traces sampled": {res.Volume.TracesSampled, int64(kept)},
-		"spans made": {res.SpansMade, int64(9 * n)}, "spans recorded": {res.Recorded, int64(len(spans))},
+		"spans made": {res.Made, int64(9 * n)}, "spans recorded": {res.Recorded, int64(len(spans))},
 		"delivered": {res.Delivered, int64(len(spans))}, "dropped": {res.Dropped, 0}, "failed": {res.Failed, 0},
 	} {
 		if c[0] != c[1] {
