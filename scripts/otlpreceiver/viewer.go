@@ -79,7 +79,7 @@ func newViewer(quiet time.Duration, lim limits, out *bufio.Writer, json, attrs b
 // add takes the spans of one export request (receiver.Options.OnSpans). It
 // prints at once the parts that reach a limit, so that the sender waits
 // while they are printed rather than the viewer's memory growing.
-func (v *viewer) add(spans []receiver.Span) {
+func (v *viewer) add(spans []receiver.Span) error {
 	now := time.Now()
 	var full []chunk
 	v.mu.Lock()
@@ -109,6 +109,7 @@ func (v *viewer) add(spans []receiver.Span) {
 	}
 	v.mu.Unlock()
 	v.print(full)
+	return nil
 }
 
 // cut takes out the spans of p's current part, to be printed: early says
