@@ -155,6 +155,11 @@ func (v *viewer) add(spans []receiver.Span) (err error) {
 	}
 	v.mu.Unlock()
 	v.print(full)
+	select {
+	case <-v.down: // these very spans may be among those not printed
+		return fmt.Errorf("the viewer cannot take spans: %v", v.cause)
+	default:
+	}
 	return nil
 }
 
