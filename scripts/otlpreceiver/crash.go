@@ -32,7 +32,7 @@ func caught(r any) *crash {
 		case f.Function == "runtime.gopanic":
 			panicking = true
 		case panicking && !strings.HasPrefix(f.Function, "runtime."):
-			c.where = fmt.Sprintf("%s at %s:%d", f.Function, filepath.Base(f.File), f.Line)
+			c.where = fmt.Sprintf("%s at %s:%d", f.Function[strings.LastIndex(f.Function, "/")+1:], filepath.Base(f.File), f.Line)
 			return c
 		}
 		if !more {
