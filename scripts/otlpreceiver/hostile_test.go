@@ -46,7 +46,9 @@ func export(service string, spans ...*tracepb.Span) *coltracepb.ExportTraceServi
 	}}}
 }
 
-func kv(key string, v *commonpb.AnyValue) *commonpb.KeyValue { return &commonpb.KeyValue{Key: key, Value: v} }
+func kv(key string, v *commonpb.AnyValue) *commonpb.KeyValue {
+	return &commonpb.KeyValue{Key: key, Value: v}
+}
 
 func str(s string) *commonpb.AnyValue {
 	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}}

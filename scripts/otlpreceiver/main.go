@@ -224,12 +224,11 @@ func (srv *server) serve(stop <-chan os.Signal) error {
 	}
 	srv.view.printEvery(stop)
 	srv.stop()
-	srv.view.printAll()
-	cause, lost := srv.view.failure()
-	if c, ok := cause.(*crash); ok {
-		return c
+	if c := srv.view.crashed(); c != nil {
+		return c // and nothing more is printed: a lock may be held still
 	}
-	if cause != nil {
+	srv.view.printAll()
+	if cause, lost := srv.view.failure(); cause != nil {
 		return fmt.Errorf("cannot write the traces (%v): %d spans received were not printed, and exports were refused from then on", cause, lost)
 	}
 	return nil

@@ -250,6 +250,17 @@ func (v *viewer) stop(cause error) {
 	})
 }
 
+// crashed returns the crash that put the viewer down, or nil.
+func (v *viewer) crashed() *crash {
+	select {
+	case <-v.down:
+		c, _ := v.cause.(*crash)
+		return c
+	default:
+		return nil
+	}
+}
+
 // failure is why the viewer is down, and how many spans it received and
 // could not print; nil when it is not down.
 func (v *viewer) failure() (error, int) {
