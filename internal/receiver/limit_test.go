@@ -141,7 +141,9 @@ func TestOnSpansRefuses(t *testing.T) {
 // TestKvlistAttribute: a kvlist attribute arrives as a map, nested values
 // and all, not as nil.
 func TestKvlistAttribute(t *testing.T) {
-	str := func(s string) *commonpb.AnyValue { return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}} }
+	str := func(s string) *commonpb.AnyValue {
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}}
+	}
 	got := value(&commonpb.AnyValue{Value: &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{Values: []*commonpb.KeyValue{
 		{Key: "user", Value: str("alice")},
 		{Key: "inner", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{Values: []*commonpb.KeyValue{
