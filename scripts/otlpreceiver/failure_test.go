@@ -129,3 +129,28 @@ func TestCrashExitCode(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsOnAFullDisk: -count with its stdout on /dev/full says on
+// SIGINT that it could not write the total, and exits 3.
+func TestCountsOnAFullDisk(t *testing.T) {
+	bin := sampletest.Build(t, ".")
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("this test needs /dev/full: %v", err)
+	}
+	defer full.Close()
+	cmd := exec.Command(bin, "-count", "-grpc", "", "-http", sampletest.FreeAddr(t))
+	var stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = full, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, &stderr, "counting spans")
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	want := "otlpreceiver: cannot write the counts: write /dev/stdout: no space left on device"
+	if lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n"); cmd.ProcessState.ExitCode() != exitOutput || lines[len(lines)-1] != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q", cmd.ProcessState.ExitCode(), stderr.String(), exitOutput, want)
+	}
+}
