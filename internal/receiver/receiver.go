@@ -4,8 +4,9 @@
 //
 // NewGRPC serves OTLP/gRPC (the TraceService of
 // go.opentelemetry.io/proto/otlp), NewHTTP serves OTLP/HTTP with protobuf
-// bodies. Both accept gzip and remember, for each export request, its
-// headers, its compression, its size on the wire and its spans.
+// bodies. Both accept gzip, up to MaxRequestBytes an export, and remember,
+// for each export request, its headers, its compression, its size on the
+// wire and its spans.
 //
 // NewGRPCWith and NewHTTPWith take Options, for a receiver that serves TLS
 // (as httptest.NewTLSServer does) or checks a token, as a real collector
