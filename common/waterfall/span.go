@@ -78,66 +78,107 @@ type Row struct {
 	// "│  └─ "… Under is what it draws before a line under the span (its
 	// attributes, a warning), so that the tree's lines go on past it.
 	Branch, Under string
+	// Cycle marks a root whose parent is among the spans but which no true
+	// root leads to: the span is its own parent, or its own ancestor
+	// (a cycle of parents, or ids that two spans share). It is drawn as a
+	// root so that no span is lost.
+	Cycle bool
 }
 
 // MissingParent returns the id of the parent of a root that has one that is
 // not among the spans, or "".
 func (r Row) MissingParent() string {
-	if r.Depth == 0 {
+	if r.Depth == 0 && !r.Cycle {
 		return r.Span.ParentID
 	}
 	return ""
 }
 
+// maxIndent is the depth past which the picture indents no further.
+const maxIndent = 60
+
 // Tree orders spans as a trace viewer shows them: a span whose parent is
 // among them comes under that parent, children in start order; every other
 // span is a root, roots in start order. Spans that start together keep
-// their order.
+// their order. Every span gets exactly one row, whatever the ids say: a
+// span that no root leads to (a cycle of parents) becomes a root marked
+// Cycle, and a span id that several spans share gives its children to the
+// first of them drawn.
 func Tree(spans []Span) []Row {
 	known := map[string]bool{}
 	for _, s := range spans {
 		known[s.SpanID] = true
 	}
-	children := map[string][]Span{}
-	var roots []Span
-	for _, s := range spans {
+	children := map[string][]int{} // indexes into spans, by parent id
+	var roots []int
+	for i, s := range spans {
 		if s.ParentID != "" && known[s.ParentID] {
-			children[s.ParentID] = append(children[s.ParentID], s)
+			children[s.ParentID] = append(children[s.ParentID], i)
 		} else {
-			roots = append(roots, s)
+			roots = append(roots, i)
 		}
 	}
-	var rows []Row
-	var walk func(s Span, depth int, prefix, branch string)
-	walk = func(s Span, depth int, prefix, branch string) {
+	placed := make([]bool, len(spans))
+	rows := make([]Row, 0, len(spans))
+	var walk func(i, depth int, prefix, branch string, cycle bool)
+	walk = func(i, depth int, prefix, branch string, cycle bool) {
 		childPrefix := prefix
-		switch branch {
-		case "├─ ":
+		switch {
+		case depth > maxIndent:
+			// A chain of parents thousands deep would make the indentation
+			// the size of its square: past maxIndent it stops growing.
+			childPrefix = prefix
+		case branch == "├─ ":
 			childPrefix += "│  "
-		case "└─ ":
+		case branch == "└─ ":
 			childPrefix += "   "
 		}
-		kids := byStart(children[s.SpanID])
+		// The children not drawn yet are claimed at once, so that each is
+		// drawn once, under this span, however the ids repeat or loop.
+		var kids []int
+		for _, k := range children[spans[i].SpanID] {
+			if !placed[k] {
+				placed[k] = true
+				kids = append(kids, k)
+			}
+		}
+		kids = byStart(spans, kids)
 		under := childPrefix + "   "
 		if len(kids) > 0 {
 			under = childPrefix + "│  "
 		}
-		rows = append(rows, Row{Span: s, Depth: depth, Branch: prefix + branch, Under: under})
-		for i, k := range kids {
+		rows = append(rows, Row{Span: spans[i], Depth: depth, Branch: prefix + branch, Under: under, Cycle: cycle})
+		for n, k := range kids {
 			b := "├─ "
-			if i == len(kids)-1 {
+			if n == len(kids)-1 {
 				b = "└─ "
 			}
-			walk(k, depth+1, childPrefix, b)
+			walk(k, depth+1, childPrefix, b, false)
 		}
 	}
-	for _, root := range byStart(roots) {
-		walk(root, 0, "", "")
+	for _, i := range byStart(spans, roots) {
+		placed[i] = true
+		walk(i, 0, "", "", false)
+	}
+	// What is left is in cycles: the first to start of each becomes a root.
+	var left []int
+	for i := range spans {
+		if !placed[i] {
+			left = append(left, i)
+		}
+	}
+	for _, i := range byStart(spans, left) {
+		if !placed[i] {
+			placed[i] = true
+			walk(i, 0, "", "", true)
+		}
 	}
 	return rows
 }
 
-func byStart(spans []Span) []Span {
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Start.Before(spans[j].Start) })
-	return spans
+// byStart sorts the indexes by their spans' start, keeping the order of
+// those that start together.
+func byStart(spans []Span, idx []int) []int {
+	sort.SliceStable(idx, func(a, b int) bool { return spans[idx[a]].Start.Before(spans[idx[b]].Start) })
+	return idx
 }

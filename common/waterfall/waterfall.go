@@ -7,8 +7,10 @@ package waterfall
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
+	"math/bits"
 	"sort"
 	"strings"
 	"sync"
@@ -85,10 +87,29 @@ func Draw(w io.Writer, spans []sdktrace.ReadOnlySpan) { DrawSpans(w, FromSDK(spa
 // DrawSpans writes spans as Draw does, wherever they were recorded; with
 // details, each span's attributes and events go under it.
 func DrawSpans(w io.Writer, spans []Span, details bool) {
+	DrawSpansWith(w, spans, Options{Details: details})
+}
+
+// Options change what DrawSpansWith draws.
+type Options struct {
+	// Details adds each span's attributes and events under it.
+	Details bool
+	// Earlier, when not nil, tells whether a span id that is not among the
+	// spans was drawn before, with an earlier part of the same trace: a
+	// root whose parent was is marked so, not as a parent that never arrived.
+	Earlier func(spanID string) bool
+}
+
+// DrawSpansWith writes spans as DrawSpans does, changed by o. Whatever the
+// spans' ids and times, each span gets one line: a span in a cycle of
+// parents is drawn as a root and marked, a span id that several spans use
+// is marked, and a trace that spans centuries still fits the time axis.
+func DrawSpansWith(w io.Writer, spans []Span, o Options) {
 	if len(spans) == 0 {
 		return
 	}
 	start, end := spans[0].Start, spans[0].End
+	uses := map[string]int{}
 	for _, s := range spans {
 		if s.Start.Before(start) {
 			start = s.Start
@@ -96,6 +117,7 @@ func DrawSpans(w io.Writer, spans []Span, details bool) {
 		if s.End.After(end) {
 			end = s.End
 		}
+		uses[s.SpanID]++
 	}
 	total := end.Sub(start)
 	rows := Tree(spans)
@@ -112,10 +134,20 @@ func DrawSpans(w io.Writer, spans []Span, details bool) {
 			fmt.Fprintf(w, "  ✗ %s", s.StatusMessage)
 		}
 		fmt.Fprintln(w)
-		if p := r.MissingParent(); p != "" {
+		switch p := r.MissingParent(); {
+		case r.Cycle && s.ParentID == s.SpanID:
+			fmt.Fprintf(w, "%s⚠ its parent is itself: drawn here as a root\n", r.Under)
+		case r.Cycle:
+			fmt.Fprintf(w, "%s⚠ parent %s is in a cycle of parents: drawn here as a root\n", r.Under, s.ParentID)
+		case p != "" && o.Earlier != nil && o.Earlier(p):
+			fmt.Fprintf(w, "%s⚠ parent %s arrived earlier and was printed with its trace\n", r.Under, p)
+		case p != "":
 			fmt.Fprintf(w, "%s⚠ parent %s never arrived\n", r.Under, p)
 		}
-		if details {
+		if n := uses[s.SpanID]; n > 1 {
+			fmt.Fprintf(w, "%s⚠ span id %s is used by %d spans\n", r.Under, s.SpanID, n)
+		}
+		if o.Details {
 			drawDetails(w, r.Under, s)
 		}
 	}
@@ -141,7 +173,7 @@ func drawAttributes(w io.Writer, under string, attrs map[string]any) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "%s%s: %v\n", under, k, attrs[k])
+		fmt.Fprintf(w, "%s%s: %s\n", under, k, ValueString(attrs[k]))
 	}
 }
 
@@ -151,11 +183,49 @@ func bar(offset, d, total time.Duration) string {
 	if total <= 0 {
 		total = 1
 	}
-	from := int(int64(offset) * barWidth / int64(total))
-	n := max(1, int(int64(d)*barWidth/int64(total)))
+	from := scale(offset, total)
+	n := max(1, scale(d, total))
 	from = min(from, barWidth-1)
 	n = min(n, barWidth-from)
 	return "|" + strings.Repeat(" ", from) + strings.Repeat("█", n) + strings.Repeat(" ", barWidth-from-n) + "|"
+}
+
+// scale returns x*barWidth/total rounded down, x taken between 0 and
+// total, in 128 bits: a trace from 1970 to 2116 overflows 64.
+func scale(x, total time.Duration) int {
+	x = min(max(x, 0), total)
+	hi, lo := bits.Mul64(uint64(x), barWidth)
+	q, _ := bits.Div64(hi, lo, uint64(total))
+	return int(q)
+}
+
+// ValueString is how the picture shows an attribute value: bytes in
+// base64 (as OpenTelemetry's collector shows them), a list in brackets, a
+// map (an OTLP kvlist) in braces with its keys sorted, and the rest as
+// fmt prints them.
+func ValueString(v any) string {
+	switch v := v.(type) {
+	case []byte:
+		return base64.StdEncoding.EncodeToString(v)
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = ValueString(e)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ": " + ValueString(v[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(v)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -35,7 +35,8 @@ func StartGRPC(opts Options) (*Receiver, error) {
 	}
 	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
-	serverOpts := []grpc.ServerOption{grpc.StatsHandler(wireStats{})}
+	// gRPC checks the limit once decompressed, while it decompresses.
+	serverOpts := []grpc.ServerOption{grpc.StatsHandler(wireStats{}), grpc.MaxRecvMsgSize(MaxRequestBytes)}
 	if opts.TLS != nil {
 		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
 	}
@@ -95,13 +96,15 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 	info, _ := ctx.Value(wireKey{}).(*wireInfo)
 	kept, rejected := rejectLast(req.GetResourceSpans(), a.reject)
 	if len(req.GetResourceSpans()) > 0 {
-		s.r.record(Request{
+		if err := s.r.record(Request{
 			Path:        coltracepb.TraceService_Export_FullMethodName,
 			Header:      header,
 			Compression: info.compression,
 			WireBytes:   info.wireBytes,
 			RawBytes:    proto.Size(req),
-		}, kept)
+		}, kept); err != nil {
+			return nil, status.Error(codes.Unavailable, err.Error())
+		}
 	}
 	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)}, nil
 }

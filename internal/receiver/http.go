@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log"
 	"mime"
@@ -64,6 +66,18 @@ func StartHTTP(opts Options) (*Receiver, error) {
 	return r, nil
 }
 
+// MaxRequestBytes bounds one export, over both protocols, both as it
+// arrives and once decompressed: the OpenTelemetry Collector's default is
+// the same 20 MiB. Past it the export is refused, answered HTTP 413 or gRPC
+// RESOURCE_EXHAUSTED, and no more of it is read or decompressed, so that a
+// small gzip bomb cannot fill the memory.
+const MaxRequestBytes = 20 << 20
+
+// tooLarge is the answer to an export larger than MaxRequestBytes.
+func tooLarge(when string) string {
+	return fmt.Sprintf("the export is larger than %d MiB %s, the most this receiver takes in one request: send smaller batches", MaxRequestBytes>>20, when)
+}
+
 func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost {
 		http.Error(w, "OTLP/HTTP takes POST", http.StatusMethodNotAllowed)
@@ -73,7 +87,11 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "this receiver takes application/x-protobuf, not "+ct, http.StatusUnsupportedMediaType)
 		return
 	}
-	wire, err := io.ReadAll(req.Body)
+	wire, err := io.ReadAll(http.MaxBytesReader(w, req.Body, MaxRequestBytes))
+	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+		http.Error(w, tooLarge("as sent"), http.StatusRequestEntityTooLarge)
+		return
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -83,10 +101,16 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	if compression == "gzip" {
 		zr, err := gzip.NewReader(bytes.NewReader(wire))
 		if err == nil {
-			body, err = io.ReadAll(zr)
+			// One byte past the limit tells a bomb from an export of
+			// exactly MaxRequestBytes, and no more is ever decompressed.
+			body, err = io.ReadAll(io.LimitReader(zr, MaxRequestBytes+1))
 		}
 		if err != nil {
 			http.Error(w, "bad gzip body: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if len(body) > MaxRequestBytes {
+			http.Error(w, tooLarge("once decompressed"), http.StatusRequestEntityTooLarge)
 			return
 		}
 	}
@@ -131,13 +155,16 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		header[strings.ToLower(k)] = v
 	}
 	if len(msg.GetResourceSpans()) > 0 {
-		r.record(Request{
+		if err := r.record(Request{
 			Path:        req.URL.Path,
 			Header:      header,
 			Compression: compression,
 			WireBytes:   len(wire),
 			RawBytes:    len(body),
-		}, kept)
+		}, kept); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 	}
 	r.writeOTLP(w, &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)})
 }

@@ -19,10 +19,11 @@ import (
 func TestOnSpans(t *testing.T) {
 	var mu sync.Mutex
 	var got []Span
-	rec := NewHTTPWith(Options{OnSpans: func(s []Span) {
+	rec := NewHTTPWith(Options{OnSpans: func(s []Span) error {
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, s...)
+		return nil
 	}})
 	defer rec.Close()
 	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpoint(rec.Addr), otlptracehttp.WithInsecure())

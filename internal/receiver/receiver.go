@@ -4,8 +4,9 @@
 //
 // NewGRPC serves OTLP/gRPC (the TraceService of
 // go.opentelemetry.io/proto/otlp), NewHTTP serves OTLP/HTTP with protobuf
-// bodies. Both accept gzip and remember, for each export request, its
-// headers, its compression, its size on the wire and its spans.
+// bodies. Both accept gzip, up to MaxRequestBytes an export, and remember,
+// for each export request, its headers, its compression, its size on the
+// wire and its spans.
 //
 // NewGRPCWith and NewHTTPWith take Options, for a receiver that serves TLS
 // (as httptest.NewTLSServer does) or checks a token, as a real collector
@@ -53,8 +54,9 @@ type Options struct {
 	// OnSpans, when not nil, is given the spans of each export request
 	// before it is answered, instead of the receiver keeping them (as with
 	// CountOnly): for a long-running command. It is called from several
-	// goroutines at once.
-	OnSpans func([]Span)
+	// goroutines at once. An error refuses the export: it is answered gRPC
+	// UNAVAILABLE or HTTP 503 with the error's text, and not counted.
+	OnSpans func([]Span) error
 	// AnyHost lets Addr name any host, not only 127.0.0.1: for a command
 	// whose user asked for it. (Restart still takes 127.0.0.1 only.)
 	AnyHost bool
@@ -158,8 +160,9 @@ func (r *Receiver) tokenOK(values []string) bool {
 	return len(values) == 1 && subtle.ConstantTimeCompare([]byte(values[0]), []byte(r.opts.Token)) == 1
 }
 
-// record stores one request and its spans, or with CountOnly counts them.
-func (r *Receiver) record(req Request, spans []*tracepb.ResourceSpans) {
+// record stores one request and its spans, or with CountOnly counts them,
+// or gives them to OnSpans: its error is the export's refusal.
+func (r *Receiver) record(req Request, spans []*tracepb.ResourceSpans) error {
 	n := 0
 	for _, rs := range spans {
 		for _, ss := range rs.GetScopeSpans() {
@@ -171,7 +174,9 @@ func (r *Receiver) record(req Request, spans []*tracepb.ResourceSpans) {
 		req.Spans = flatten(spans)
 	}
 	if r.opts.OnSpans != nil {
-		r.opts.OnSpans(flatten(spans))
+		if err := r.opts.OnSpans(flatten(spans)); err != nil {
+			return err
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -181,6 +186,7 @@ func (r *Receiver) record(req Request, spans []*tracepb.ResourceSpans) {
 	r.spans += n
 	close(r.arrived)
 	r.arrived = make(chan struct{})
+	return nil
 }
 
 // Requests returns the export requests received so far.
@@ -280,7 +286,7 @@ func events(in []*tracepb.Span_Event) []Event {
 }
 
 // attributes turns OTLP key-values into a map of Go values: string, int64,
-// float64, bool, []any, or []byte.
+// float64, bool, []any, []byte, or map[string]any (a kvlist).
 func attributes(kvs []*commonpb.KeyValue) map[string]any {
 	m := make(map[string]any, len(kvs))
 	for _, kv := range kvs {
@@ -307,6 +313,8 @@ func value(v *commonpb.AnyValue) any {
 			out = append(out, value(e))
 		}
 		return out
+	case *commonpb.AnyValue_KvlistValue:
+		return attributes(x.KvlistValue.GetValues())
 	}
 	return nil
 }

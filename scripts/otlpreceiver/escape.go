@@ -52,14 +52,17 @@ func printableAttributes(attrs map[string]any) map[string]any {
 	return out
 }
 
-// printableValue makes the strings in an attribute value printable; the
-// other kinds print as digits, true/false or byte values.
+// printableValue makes the strings in an attribute value printable, in
+// lists and kvlists too; the other kinds print as digits, true/false or
+// base64.
 func printableValue(v any) any {
 	switch v := v.(type) {
 	case string:
 		return printable(v)
 	case []any:
 		return slicesMap(v, printableValue)
+	case map[string]any: // an OTLP kvlist
+		return printableAttributes(v)
 	}
 	return v
 }

@@ -160,7 +160,7 @@ func TestTraceThatNeverGoesQuiet(t *testing.T) {
 func TestTraceOlderThanMaxAge(t *testing.T) {
 	out := &jsonLines{t: t}
 	v := serveInProcess(t, settings{quiet: time.Hour, json: true,
-		limits: limits{maxAge: 200 * time.Millisecond, maxSpans: 10_000, maxTraces: 100_000}}, out)
+		limits: limits{maxAge: 200 * time.Millisecond, maxSpans: 10_000, maxTraces: 100_000, maxBytes: 128 << 20}}, out)
 	sent := 1
 	for deadline := time.Now().Add(30 * time.Second); len(out.printed()) < 2; sent++ {
 		if time.Now().After(deadline) {
@@ -179,7 +179,7 @@ func TestTraceOlderThanMaxAge(t *testing.T) {
 func TestPendingTracesAreCapped(t *testing.T) {
 	out := &jsonLines{t: t}
 	v := serveInProcess(t, settings{quiet: time.Hour, json: true,
-		limits: limits{maxAge: time.Hour, maxSpans: 10_000, maxTraces: 10}}, out)
+		limits: limits{maxAge: time.Hour, maxSpans: 10_000, maxTraces: 10, maxBytes: 128 << 20}}, out)
 	v.send(t, traces(0, 25))
 	early := len(out.printed())
 	v.interrupt()
@@ -204,7 +204,7 @@ func TestPendingTracesAreCapped(t *testing.T) {
 // a missing root is only for whole traces.
 func TestPartsInThePicture(t *testing.T) {
 	var out bytes.Buffer
-	v := serveInProcess(t, settings{quiet: time.Hour, limits: limits{maxAge: time.Hour, maxSpans: 2, maxTraces: 100_000}}, &out)
+	v := serveInProcess(t, settings{quiet: time.Hour, limits: limits{maxAge: time.Hour, maxSpans: 2, maxTraces: 100_000, maxBytes: 128 << 20}}, &out)
 	v.send(t, longSpans(1, 3))
 	v.interrupt()
 	want := `(no service.name) · trace 7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a · 2 spans · part 1, printed early (2 spans): more may follow

@@ -33,11 +33,13 @@ import (
 	"example.com/gftrace/internal/receiver"
 )
 
-// Exit codes.
+// Exit codes (docs/viewer.md, "Limits and exit codes").
 const (
 	exitOK       = 0
 	exitListen   = 1 // a port is busy or cannot be opened
 	exitBadInput = 2 // a bad flag or value
+	exitOutput   = 3 // the output cannot be written (a full disk, a closed file)
+	exitCrash    = 4 // a bug: the viewer panicked
 )
 
 func main() {
@@ -54,7 +56,14 @@ type settings struct {
 	limits             limits
 }
 
-func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
+func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) (code int) {
+	// A bug must not look like a bad flag (Go's own exit code for a panic
+	// is 2): one line, with no value a sender sent, and exitCrash.
+	defer func() {
+		if r := recover(); r != nil {
+			code = crashed(stderr, caught(r))
+		}
+	}()
 	s, err := parse(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -69,8 +78,20 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		return exitListen
 	}
 	srv.announce(stderr)
-	srv.serve(stop)
+	err = srv.serve(stop)
+	if c, ok := err.(*crash); ok {
+		return crashed(stderr, c)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "otlpreceiver: %v\n", err)
+		return exitOutput
+	}
 	return exitOK
+}
+
+func crashed(stderr io.Writer, c *crash) int {
+	fmt.Fprintf(stderr, "otlpreceiver: crashed (%v): a bug in the viewer, please report it\n", c)
+	return exitCrash
 }
 
 // parse reads the flags; a bad one is an error of one line that names it.
@@ -194,20 +215,28 @@ func (srv *server) announce(w io.Writer) {
 }
 
 // serve prints until stop, then stops the receivers and prints what is
-// pending.
-func (srv *server) serve(stop <-chan os.Signal) {
+// pending. It returns early when the output cannot be written (an error
+// that says so, and how many spans were not printed) or when the viewer
+// crashed (a *crash); the receivers are stopped then too.
+func (srv *server) serve(stop <-chan os.Signal) error {
 	if srv.count {
-		srv.countSpans(stop)
-		return
+		return srv.countSpans(stop)
 	}
 	srv.view.printEvery(stop)
 	srv.stop()
+	if c := srv.view.crashed(); c != nil {
+		return c // and nothing more is printed: a lock may be held still
+	}
 	srv.view.printAll()
+	if cause, lost := srv.view.failure(); cause != nil {
+		return fmt.Errorf("cannot write the traces (%v): %d spans received were not printed, and exports were refused from then on", cause, lost)
+	}
+	return nil
 }
 
 // countSpans prints the total every second in which spans arrived, and at
 // the end: the output that the high-volume measurements read.
-func (srv *server) countSpans(stop <-chan os.Signal) {
+func (srv *server) countSpans(stop <-chan os.Signal) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	last := 0
@@ -216,14 +245,19 @@ func (srv *server) countSpans(stop <-chan os.Signal) {
 		case <-tick.C:
 			if n := srv.spanCount(); n != last {
 				fmt.Fprintf(srv.out, "otlpreceiver: %d spans (+%d)\n", n, n-last)
-				srv.out.Flush()
+				if err := srv.out.Flush(); err != nil {
+					srv.stop()
+					return fmt.Errorf("cannot write the counts: %v", err)
+				}
 				last = n
 			}
 		case <-stop:
 			srv.stop()
 			fmt.Fprintf(srv.out, "otlpreceiver: %d spans in total\n", srv.spanCount())
-			srv.out.Flush()
-			return
+			if err := srv.out.Flush(); err != nil {
+				return fmt.Errorf("cannot write the counts: %v", err)
+			}
+			return nil
 		}
 	}
 }
