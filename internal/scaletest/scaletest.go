@@ -181,8 +181,12 @@ func Pairs(t *testing.T, bin string, fronts []string, n, errorEvery, workers, fa
 		done   int
 		faulty bool
 		wg     sync.WaitGroup
-		next   = make(chan int)
+		next   = make(chan int, n) // filled up front: a worker that stops early blocks nobody
 	)
+	for i := range n {
+		next <- i
+	}
+	close(next)
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
@@ -202,10 +206,6 @@ func Pairs(t *testing.T, bin string, fronts []string, n, errorEvery, workers, fa
 			}
 		})
 	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	return sent
 }
