@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build and run the OpenTelemetry Collector of scripts/collector/ (the
-# otlp receiver, the otlp and loadbalancing exporters, the batch and
+# otlp receiver, the otlp and load_balancing exporters, the batch and
 # tail_sampling processors, the health_check extension, all at v0.160.0),
 # on 127.0.0.1, with the conventions of scripts/jaeger.sh. One state
 # directory holds one instance; scripts/scale.sh runs several, each with
