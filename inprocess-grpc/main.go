@@ -12,6 +12,7 @@ import (
 	"github.com/gogf/gf/v2/net/gtrace"
 
 	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/downstream"
 	"example.com/gftrace/common/provider"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
@@ -36,8 +37,8 @@ func run(cfg config.Config, rep *report.Run) error {
 		return rep.Load(func() { user.Trace(cfg.Users) }) // not needed in a service: the high-volume mode, -traces N
 	}
 
-	// The root span starts from an empty context, so it has no parent.
-	ctx, span := gtrace.NewSpan(context.Background(), "main")
+	// The root span has no parent, unless TRACEPARENT names a caller's span to continue.
+	ctx, span := gtrace.NewSpan(downstream.FromEnvironment(context.Background()), "main")
 	defer span.End()
 	for _, id := range cfg.Users {
 		g.DumpJson(user.GetUser(ctx, id))

@@ -65,10 +65,11 @@ func (r *Recorder) Spans() []sdktrace.ReadOnlySpan {
 func (r *Recorder) TraceID() trace.TraceID { return r.Root().TraceID() }
 
 // Root returns the span context of the first root span kept (a span with
-// no parent), or an invalid one.
+// no parent, or whose parent is in the process that started this one), or
+// an invalid one.
 func (r *Recorder) Root() trace.SpanContext {
 	for _, s := range r.Spans() {
-		if !s.Parent().IsValid() {
+		if !s.Parent().IsValid() || s.Parent().IsRemote() {
 			return s.SpanContext()
 		}
 	}
