@@ -17,21 +17,23 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/semconv/v1.43.0/otelconv"
 
 	"example.com/gftrace/common/config"
 )
 
-// The SDK's metric names (OpenTelemetry semantic conventions for SDK health).
-const (
-	metricStarted   = "otel.sdk.span.started"
-	metricProcessed = "otel.sdk.processor.span.processed"
-	metricExported  = "otel.sdk.exporter.span.exported"
-	metricLive      = "otel.sdk.span.live" // not needed: dropped
+// The SDK's metric names (OpenTelemetry semantic conventions for SDK
+// health), from the semconv version that SDK v1.47.0 itself uses.
+var (
+	metricStarted   = otelconv.SDKSpanStarted{}.Name()
+	metricProcessed = otelconv.SDKProcessorSpanProcessed{}.Name()
+	metricExported  = otelconv.SDKExporterSpanExported{}.Name()
+	metricLive      = otelconv.SDKSpanLive{}.Name() // not needed: dropped
 )
 
 // flushGrace lets the exporter, which gives up at the timeout with its own
@@ -264,10 +266,10 @@ func (w *Watcher) Result() Result {
 				continue
 			}
 			for _, dp := range sum.DataPoints {
-				failed := dp.Attributes.HasValue(attribute.Key("error.type"))
+				failed := dp.Attributes.HasValue(semconv.ErrorTypeKey)
 				switch {
 				case m.Name == metricStarted:
-					if v, _ := dp.Attributes.Value("otel.span.sampling_result"); v.AsString() == "RECORD_AND_SAMPLE" {
+					if has(dp.Attributes, semconv.OTelSpanSamplingResultRecordAndSample) {
 						r.Created += dp.Value
 					}
 					r.countSampling(dp)
