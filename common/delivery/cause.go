@@ -1,10 +1,8 @@
 package delivery
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,14 +12,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
-
-// httpRefusal finds the status in otlptracehttp's error for a response it
-// does not retry: "failed to send to URL: 401 Unauthorized (body: ...)".
-var httpRefusal = regexp.MustCompile(`failed to send to \S+: (\d{3} [^(]*?)\s*\(body: (.*)\)\s*$`)
-
-// partialSuccess finds the collector's partial-success answer in the
-// exporter's error: "OTLP partial success: MESSAGE (N spans rejected)".
-var partialSuccess = regexp.MustCompile(`OTLP partial success: (.*) \((\d+) spans rejected\)`)
 
 // kind sorts the causes, for the advice that goes with them.
 type kind int
@@ -85,10 +75,10 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 		}
 	}
 	for _, err := range r.Errs {
-		if wentAway && disconnected(err.Error()) {
+		if wentAway && disconnected(err) {
 			continue
 		}
-		if s, ok := connectionProblem(err.Error(), endpoint, secure); ok {
+		if s, ok := connectionProblem(err, endpoint, secure); ok {
 			return s, problem
 		}
 	}
@@ -106,16 +96,16 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 		}
 	}
 	for _, err := range r.Errs {
-		if wentAway && disconnected(err.Error()) {
+		if wentAway && disconnected(err) {
 			how := "it closed the connection"
-			if strings.Contains(err.Error(), "connection refused") {
+			if failure(err) == connRefused {
 				how = "connection refused"
 			}
 			return fmt.Sprintf("the collector at %s went away during the run (%s); the exports that failed meanwhile were lost", endpoint, how), gone
 		}
 	}
 	for _, err := range r.Errs {
-		if strings.Contains(err.Error(), "connection refused") {
+		if failure(err) == connRefused {
 			return fmt.Sprintf("connection refused: nothing listens at %s", endpoint), nobody
 		}
 	}
@@ -128,7 +118,7 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 		return fmt.Sprintf("the batch processor's queue was full and dropped %d spans", r.Dropped), dropped
 	}
 	for _, err := range r.Errs {
-		if errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
+		if timedOut(err) {
 			return fmt.Sprintf("the collector at %s did not answer within %s", endpoint, r.Timeout), noAnswer
 		}
 	}
@@ -233,11 +223,11 @@ var retryable = map[string]string{
 func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (string, bool) {
 	msg := err.Error()
 	code, _, _ := strings.Cut(refusal, " ")
-	if gist, ok := retryable[code]; ok && (retryFailure.MatchString(msg) || errors.Is(err, context.DeadlineExceeded)) {
+	if gist, ok := retryable[code]; ok && (retryFailure.MatchString(msg) || timedOut(err)) {
 		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s: %s", endpoint, timeout, refusal, gist), true
 	}
 	var withStatus interface{ GRPCStatus() *status.Status }
-	if !errors.As(err, &withStatus) || disconnected(msg) || strings.Contains(msg, "connection error") {
+	if !errors.As(err, &withStatus) || failure(err) != noFailure {
 		return "", false
 	}
 	s := withStatus.GRPCStatus()
@@ -246,11 +236,6 @@ func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (s
 	}
 	return "", false
 }
-
-// retryFailure finds the body of the last answer in the OTLP/HTTP
-// exporter's error for a refusal it retried: "retry-able request failure:
-// body: MESSAGE".
-var retryFailure = regexp.MustCompile(`retry-able request failure: body: `)
 
 // retried tells whether the gRPC exporter retries a status: it retries
 // RESOURCE_EXHAUSTED only when the collector says when to (RetryInfo).

@@ -97,7 +97,7 @@ func (w *Watcher) handle(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.errs = append(w.errs, err)
-	if disconnected(err.Error()) {
+	if disconnected(err) {
 		w.checked = false // the next flush checks the collector again
 	}
 }
@@ -180,7 +180,7 @@ func (w *Watcher) Sync() error {
 		w.stop(tp, err, false)
 	case unreached != nil:
 		w.handle(unreached) // the exporter's error may only say it gave up
-	case ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0:
+	case ctx.Err() == nil && disconnected(err) && w.Result().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	}
 	w.Cutoff(time.Now())
