@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"sort"
@@ -43,6 +44,15 @@ func SetUpLogging(cfg Config) []string {
 	// OpenTelemetry's own log lines, as it writes them by default.
 	otel.SetLogger(stdr.New(log.New(cfg.RedactWriter(os.Stderr), "", log.LstdFlags|log.Lshortfile)))
 	return warnings
+}
+
+// RedactStandardLogger sends the lines of Go's standard logger to w with
+// the secrets of cfg redacted: net/http logs through it, for one, a
+// collector's unsolicited bytes ("Unsolicited response received on idle
+// HTTP channel starting with ..."), which may echo the headers it was sent.
+// It changes the process's standard logger: report.Setup calls it.
+func RedactStandardLogger(cfg Config, w io.Writer) {
+	log.SetOutput(cfg.RedactWriter(w))
 }
 
 // goFrameConfigWarnings makes g.Cfg() and g.Log() work whatever the

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"html"
+	"log"
 	"net/url"
 	"strconv"
 	"strings"
@@ -197,4 +198,20 @@ func redactBenchConfig(t testing.TB) Config {
 func redactBenchLine(cfg Config) string {
 	return `2026/12/02 14:00:00 exporter.go:42: traces export: rpc error: code = PermissionDenied desc = not for you; you sent authorization: Bearer ` +
 		cfg.Token + `; x-api-key: ` + cfg.Headers["x-api-key"] + `; x-tenant: ` + cfg.Headers["x-tenant"] + "\n"
+}
+
+// TestStandardLoggerRedacted: net/http logs a collector's unsolicited
+// bytes, which may echo the token, through Go's standard logger.
+func TestStandardLoggerRedacted(t *testing.T) {
+	cfg, _, err := Parse(HTTP, []string{"-token", "tok-7f3a9c1e5b"}, envOf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	defer log.SetOutput(log.Writer())
+	RedactStandardLogger(cfg, &out)
+	log.Printf("Unsolicited response received on idle HTTP channel starting with %q", "HTTP/1.1 400\r\nX-Your-Token: tok-7f3a9c1e5b\r\n")
+	if got := out.String(); strings.Contains(got, "tok-7f3a9c1e5b") || !strings.Contains(got, "X-Your-Token: [token]") {
+		t.Errorf("the standard logger wrote %q", got)
+	}
 }

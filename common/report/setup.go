@@ -49,6 +49,7 @@ func Setup(cfg config.Config) (*delivery.Watcher, []string) {
 	for _, key := range config.CertificateVariables() {
 		os.Unsetenv(key)
 	}
+	config.RedactStandardLogger(cfg, os.Stderr)
 	for _, w := range config.SetUpLogging(cfg) {
 		fmt.Fprintf(cfg.RedactWriter(os.Stderr), "%s: warning: %s\n", cfg.Protocol.Program(), w)
 	}
