@@ -70,7 +70,7 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	// that it speaks TLS or another protocol.
 	wentAway := r.Delivered > 0
 	for _, err := range r.Errs {
-		if s, ok := notCollectorAnswer(err, endpoint); ok {
+		if s, ok := notCollectorAnswer(err, endpoint, r.said); ok {
 			return s, notCollector
 		}
 	}
@@ -78,7 +78,7 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 		if wentAway && disconnected(err) {
 			continue
 		}
-		if s, ok := connectionProblem(err, endpoint, secure); ok {
+		if s, ok := connectionProblem(err, endpoint, secure, r.said); ok {
 			return s, problem
 		}
 	}
@@ -86,12 +86,12 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 		return s, refused
 	}
 	for _, err := range r.Errs {
-		if s, ok := refusal(err); ok {
+		if s, ok := refusal(err, r.said); ok {
 			return s, refused
 		}
 	}
 	for i := len(r.Errs) - 1; i >= 0; i-- {
-		if s, ok := keptRefusing(r.Errs[i], r.Refusal, endpoint, r.Timeout); ok {
+		if s, ok := keptRefusing(r.Errs[i], r.said(r.Refusal), endpoint, r.Timeout, r.said); ok {
 			return s, refused
 		}
 	}
@@ -111,7 +111,7 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	}
 	for _, err := range r.Errs {
 		if errors.As(err, new(errNoConnection)) {
-			return fmt.Sprintf("no connection to %s could be made within %s (%v); if the collector is far or busy, give it longer with -timeout", endpoint, r.Timeout, errors.Unwrap(err)), unreached
+			return fmt.Sprintf("no connection to %s could be made within %s (%v); if the collector is far or busy, give it longer with -timeout", endpoint, r.Timeout, r.said(fmt.Sprint(errors.Unwrap(err)))), unreached
 		}
 	}
 	if r.Dropped > 0 {
@@ -123,7 +123,7 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 		}
 	}
 	if len(r.Errs) > 0 {
-		return fmt.Sprintf("export to %s failed: %v", endpoint, r.Errs[len(r.Errs)-1]), otherCause
+		return fmt.Sprintf("export to %s failed: %s", endpoint, r.said(r.Errs[len(r.Errs)-1].Error())), otherCause
 	}
 	if r.Created == 0 {
 		return "no span was made", otherCause
@@ -150,20 +150,20 @@ func (r Result) rejected() (string, bool) {
 	case 0:
 		return "", false
 	case 1:
-		return fmt.Sprintf("the collector rejected %d spans: %s", n, reasons[0]), true
+		return fmt.Sprintf("the collector rejected %d spans: %s", n, r.said(reasons[0])), true
 	}
-	return fmt.Sprintf("the collector rejected %d spans: %s (and %d other reasons)", n, reasons[0], len(reasons)-1), true
+	return fmt.Sprintf("the collector rejected %d spans: %s (and %d other reasons)", n, r.said(reasons[0]), len(reasons)-1), true
 }
 
 // refusal recognises an answer of the collector that says no: a gRPC status
 // other than the transient ones, or an HTTP error status.
-func refusal(err error) (string, bool) {
+func refusal(err error, said func(string) string) (string, bool) {
 	msg := err.Error()
 	if m := httpRefusal.FindStringSubmatch(msg); m != nil {
 		if strings.HasPrefix(m[1], "401 ") {
-			return tokenRefused(m[1], m[2]), true
+			return tokenRefused(said(m[1]), said(m[2])), true
 		}
-		return fmt.Sprintf("the collector refused the spans: %s (%s)", m[1], m[2]), true
+		return fmt.Sprintf("the collector refused the spans: %s (%s)", said(m[1]), said(m[2])), true
 	}
 	var withStatus interface{ GRPCStatus() *status.Status }
 	if errors.As(err, &withStatus) {
@@ -172,15 +172,25 @@ func refusal(err error) (string, bool) {
 		case codes.OK, codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unknown:
 		case codes.ResourceExhausted:
 			if !retried(s) {
-				return fmt.Sprintf("the collector refused the spans: %s (%s): %s", s.Code(), s.Message(), retryable[s.Code().String()]), true
+				return fmt.Sprintf("the collector refused the spans: %s (%s): %s", s.Code(), said(s.Message()), retryable[s.Code().String()]), true
 			}
 		case codes.Unauthenticated:
-			return tokenRefused(s.Code().String(), s.Message()), true
+			return tokenRefused(s.Code().String(), said(s.Message())), true
 		default:
-			return fmt.Sprintf("the collector refused the spans: %s (%s)", s.Code(), s.Message()), true
+			return fmt.Sprintf("the collector refused the spans: %s (%s)", s.Code(), said(s.Message())), true
 		}
 	}
 	return "", false
+}
+
+// said is what the collector or a library said, with the secrets
+// redacted: only that, not the cause's own words and the endpoint, which a
+// header value such as "traces" would corrupt.
+func (r Result) said(s string) string {
+	if r.Redact == nil {
+		return s
+	}
+	return r.Redact(s)
 }
 
 // tokenRefused names the collector's refusal of the token (gRPC
@@ -191,17 +201,17 @@ func tokenRefused(status, message string) string {
 
 // notCollectorAnswer names an answer that is not an OTLP collector's: a
 // web page, a garbled answer, a redirect (see answer.go).
-func notCollectorAnswer(err error, endpoint string) (string, bool) {
+func notCollectorAnswer(err error, endpoint string, said func(string) string) (string, bool) {
 	var notOTLP *NotOTLPError
 	var redirect *RedirectError
 	var unreadable *UnreadableError
 	switch {
 	case errors.As(err, &notOTLP):
-		return fmt.Sprintf("%v: %s is not an OTLP/HTTP endpoint, or something in front of it answered instead", notOTLP, endpoint), true
+		return fmt.Sprintf("%s: %s is not an OTLP/HTTP endpoint, or something in front of it answered instead", said(notOTLP.Error()), endpoint), true
 	case errors.As(err, &redirect):
-		return fmt.Sprintf("%v; OTLP has no redirects, so this program does not follow it: point -endpoint at the collector itself", redirect), true
+		return fmt.Sprintf("%s; OTLP has no redirects, so this program does not follow it: point -endpoint at the collector itself", said(redirect.Error())), true
 	case errors.As(err, &unreadable):
-		return fmt.Sprintf("%v; no span was sent: give a header (OTEL_EXPORTER_OTLP_HEADERS) or -tls and the program's own provider reads every answer", unreadable), true
+		return fmt.Sprintf("%s; no span was sent: give a header (OTEL_EXPORTER_OTLP_HEADERS) or -tls and the program's own provider reads every answer", said(unreadable.Error())), true
 	}
 	return "", false
 }
@@ -220,7 +230,7 @@ var retryable = map[string]string{
 // until the timeout. refusal is the HTTP status and body with which the
 // collector refused the check: the OTLP/HTTP exporter's error names only
 // the body, and comes only when it gives up, often after the flush.
-func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (string, bool) {
+func keptRefusing(err error, refusal, endpoint string, timeout time.Duration, said func(string) string) (string, bool) {
 	msg := err.Error()
 	code, _, _ := strings.Cut(refusal, " ")
 	if gist, ok := retryable[code]; ok && (retryFailure.MatchString(msg) || timedOut(err)) {
@@ -232,7 +242,7 @@ func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (s
 	}
 	s := withStatus.GRPCStatus()
 	if gist, ok := retryable[s.Code().String()]; ok && s.Code() != codes.OK {
-		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s (%s): %s", endpoint, timeout, s.Code(), s.Message(), gist), true
+		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s (%s): %s", endpoint, timeout, s.Code(), said(s.Message()), gist), true
 	}
 	return "", false
 }

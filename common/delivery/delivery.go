@@ -231,6 +231,10 @@ type Result struct {
 	// Refusal is the HTTP status with which the collector refused the
 	// program's check (see check), or "".
 	Refusal string
+	// Redact removes the secrets from what the collector and the libraries
+	// said, where Cause quotes it; nil redacts nothing. The report sets
+	// its configuration's.
+	Redact func(string) string
 }
 
 // Lost is the number of spans that did not reach the collector: failed,

@@ -73,11 +73,12 @@ var certReason = regexp.MustCompile(`tls: failed to verify certificate: (x509: [
 
 // httpRefusal finds the status in otlptracehttp's error for a response it
 // does not retry: "failed to send to URL: 401 Unauthorized (body: ...)".
-var httpRefusal = regexp.MustCompile(`failed to send to \S+: (\d{3} [^(]*?)\s*\(body: (.*)\)\s*$`)
+var httpRefusal = regexp.MustCompile(`(?s)failed to send to \S+: (\d{3} [^(]*?)\s*\(body: (.*)\)\s*$`)
 
 // partialSuccess finds the collector's partial-success answer in the
-// exporter's error: "OTLP partial success: MESSAGE (N spans rejected)".
-var partialSuccess = regexp.MustCompile(`OTLP partial success: (.*) \((\d+) spans rejected\)`)
+// exporter's error: "OTLP partial success: MESSAGE (N spans rejected)";
+// MESSAGE may span lines.
+var partialSuccess = regexp.MustCompile(`(?s)OTLP partial success: (.*?) \((\d+) spans rejected\)`)
 
 // retryFailure finds the body of the last answer in the OTLP/HTTP
 // exporter's error for a refusal it retried: "retry-able request failure:

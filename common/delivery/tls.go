@@ -129,15 +129,15 @@ func timedOut(err error) bool {
 // trusted, a client certificate the collector wants or refuses, one side
 // speaking TLS and the other plaintext, or the port of the other OTLP
 // protocol. secure tells whether this program spoke TLS.
-func connectionProblem(err error, endpoint string, secure bool) (string, bool) {
+func connectionProblem(err error, endpoint string, secure bool, said func(string) string) (string, bool) {
 	kind := failure(err)
 	switch kind {
 	case untrusted:
-		return fmt.Sprintf("the certificate of the collector at %s is not trusted: no trusted root signed it (%s); give the CA that did with -ca FILE", endpoint, certificateReason(err)), true
+		return fmt.Sprintf("the certificate of the collector at %s is not trusted: no trusted root signed it (%s); give the CA that did with -ca FILE", endpoint, said(certificateReason(err))), true
 	case otherNames:
-		return fmt.Sprintf("the certificate of the collector at %s is for other names (%s); use one of those in the endpoint", endpoint, certificateReason(err)), true
+		return fmt.Sprintf("the certificate of the collector at %s is for other names (%s); use one of those in the endpoint", endpoint, said(certificateReason(err))), true
 	case badCertificate:
-		return fmt.Sprintf("the certificate of the collector at %s is not trusted (%s)", endpoint, certificateReason(err)), true
+		return fmt.Sprintf("the certificate of the collector at %s is not trusted (%s)", endpoint, said(certificateReason(err))), true
 	case http1Answer:
 		return fmt.Sprintf("the collector at %s answered in HTTP/1.1, not gRPC: that is an OTLP/HTTP port (usually 4318); use its OTLP/gRPC port (usually 4317), or inprocess-http", endpoint), true
 	case http2Answer:
@@ -158,7 +158,7 @@ func connectionProblem(err error, endpoint string, secure bool) (string, bool) {
 		var dns *net.DNSError
 		name := endpoint
 		if errors.As(err, &dns) && dns.Name != "" {
-			name = dns.Name
+			name = said(dns.Name)
 		}
 		return fmt.Sprintf("the name %s does not resolve (%s): check the host of the endpoint", name, endpoint), true
 	}
