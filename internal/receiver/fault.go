@@ -81,6 +81,11 @@ type Fault struct {
 	// HangUp closes every new connection once the client has sent
 	// something, without an answer.
 	HangUp bool
+	// Unsolicited, for OTLP/HTTP, writes bytes after each OTLP answer onto
+	// the connection, now idle: a response that echoes the request's
+	// Authentication header, as a broken proxy may. Go's HTTP client logs
+	// them ("Unsolicited response received on idle HTTP channel ...").
+	Unsolicited bool
 	// Freeze stops answering altogether, as a collector whose process is
 	// stopped or whose host is cut off: new connections are held as with
 	// Hold, and exports on the connections already open get no answer.

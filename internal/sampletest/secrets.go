@@ -51,6 +51,9 @@ func noSecrets(t *testing.T, p config.Protocol, bin string) {
 	t.Run("endpoints with user info", func(t *testing.T) { userInfoEndpoints(t, p, bin) })
 	t.Run("a collector that echoes in other encodings", func(t *testing.T) { echoedEncoded(t, p, bin) })
 	t.Run("the program's own words are not secrets", func(t *testing.T) { ownWords(t, p, bin) })
+	if p == config.HTTP {
+		t.Run("Go's standard logger", func(t *testing.T) { unsolicited(t, bin) })
+	}
 	t.Run("malformed input around a secret", func(t *testing.T) {
 		cases := []struct {
 			args []string
@@ -208,4 +211,18 @@ func ownWords(t *testing.T, p config.Protocol, bin string) {
 	if !strings.Contains(r.Stdout, "9 of 9 spans delivered to "+target) || strings.Contains(r.Stdout, "[header") {
 		t.Errorf("the report rewrote the program's own words:\n%s", r.Stdout)
 	}
+}
+
+// unsolicited runs against a collector that writes a response echoing the
+// token onto each idle connection: net/http logs it through Go's standard
+// logger, which must be redacted too (issue 18 §2).
+func unsolicited(t *testing.T, bin string) {
+	rec := NewReceiver(config.HTTP)
+	defer rec.Close()
+	rec.SetFault(receiver.Fault{Unsolicited: true})
+	r := Run(t, bin, nil, "-endpoint", rec.Addr, "-timeout", "5s", "-traces", "20", "-token", Token)
+	if !strings.Contains(r.Stderr, "Unsolicited response received on idle HTTP channel") || !strings.Contains(r.Stderr, "X-Your-Token: [token]") {
+		t.Errorf("no redacted line of net/http about the unsolicited response on stderr (exit %d):\n%s", r.Code, r.Output())
+	}
+	noLeaks(t, r)
 }
