@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -246,5 +248,27 @@ func TestCausesOfRealFailures(t *testing.T) {
 				t.Errorf("Answered %v, NoAnswer %v; want %v, %v", res.Answered(), res.NoAnswer(), f.answered, f.noAnswer)
 			}
 		})
+	}
+}
+
+// TestUnresolvedName: a name that cannot be resolved is named as such, by
+// its type (*net.DNSError), not as a refusal or an unavailable collector.
+// The resolver asked is a local port where nothing listens: no query
+// leaves this machine.
+func TestUnresolvedName(t *testing.T) {
+	dead := localnet.FreeAddr(t)
+	resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, dead)
+	}}
+	_, err := resolver.LookupHost(context.Background(), "collector.test")
+	if err == nil {
+		t.Fatal("collector.test resolved")
+	}
+	err = fmt.Errorf("traces export: Post %q: %w", "http://collector.test:4318/v1/traces", &url.Error{Op: "Post", URL: "http://collector.test:4318/v1/traces", Err: &net.OpError{Op: "dial", Net: "tcp", Err: err}})
+	res := Result{Created: 9, Failed: 9, Errs: []error{err}}
+	const want = "the name collector.test could not be resolved (http://collector.test:4318/v1/traces): check the host of the endpoint and the DNS"
+	if got := res.Cause("http://collector.test:4318/v1/traces"); got != want {
+		t.Errorf("Cause =\n%q, want\n%q", got, want)
 	}
 }

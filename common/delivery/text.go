@@ -17,9 +17,12 @@ import (
 //	grpc-go (v1.84.0)             "frame header looked like an HTTP/1.1 header",   the same, for the HTTP/2 preface the server did not send
 //	                              "error reading server preface: http2:", "...: EOF"
 //	grpc-go (v1.84.0)             "transport is closing", "error reading from server"  a lost connection, as a status's message
-//	grpc-go (v1.84.0)             "connection error", "no such host"              any other failure to connect, as a status's message
+//	grpc-go (v1.84.0)             "connection error"                             any other failure to connect, as a status's message
 //	net/http (Go 1.26)            "server gave HTTP response to HTTPS client"     the Transport replaces tls.RecordHeaderError by errors.New text
 //	net/http (Go 1.26)            "malformed HTTP response", "malformed HTTP"     the Transport's parse errors are fmt.Errorf text
+//	net/http (Go 1.26)            "readLoopPeekFailLocked"                        the server spoke before the request (an OTLP/gRPC port's HTTP/2
+//	                                                                              settings); the Transport's error is its internal function's name
+//	                                                                              around a nil error: a race with "malformed HTTP response" above
 //	net/http (Go 1.26)            "http2: client conn could not be established"   the bundled HTTP/2 client's errors.New
 //	net/http (Go 1.26)            "server closed idle connection"                 errors.New in the Transport
 //	net/http server (Go 1.26)     "Client sent an HTTP request to an HTTPS server" the TLS server's 400 body, which otlptracehttp quotes
@@ -40,6 +43,7 @@ var byText = []struct {
 	{plaintextAnswer, "server gave HTTP response to HTTPS client"},
 	{http1Answer, "frame header looked like an HTTP/1.1 header"},
 	{http2Answer, `malformed HTTP response "\x00\x00`},
+	{http2Answer, "readLoopPeekFailLocked"},
 	{notGRPC, "error reading server preface: http2:"},
 	{notHTTP, "malformed HTTP"},
 	{tlsServer, "Client sent an HTTP request to an HTTPS server"},
@@ -51,7 +55,6 @@ var byText = []struct {
 	{lost, "transport is closing"},
 	{lost, "error reading from server"},
 	{lost, "server closed idle connection"},
-	{noSuchHost, "no such host"},
 	{noConnection, "connection error"},
 }
 

@@ -35,7 +35,7 @@ const (
 	tlsServer                       // plaintext to a TLS server, which said so
 	hungUp                          // the collector closed the connection without an answer
 	connRefused                     // the connection was refused: nothing listens
-	noSuchHost                      // the name does not resolve
+	noSuchHost                      // the name could not be resolved
 	lost                            // the connection was lost, for whatever reason
 	noConnection                    // gRPC could not connect, for another reason
 )
@@ -160,7 +160,7 @@ func connectionProblem(err error, endpoint string, secure bool, said func(string
 		if errors.As(err, &dns) && dns.Name != "" {
 			name = said(dns.Name)
 		}
-		return fmt.Sprintf("the name %s does not resolve (%s): check the host of the endpoint", name, endpoint), true
+		return fmt.Sprintf("the name %s could not be resolved (%s): check the host of the endpoint and the DNS", name, endpoint), true
 	}
 	switch {
 	case secure && kind == hungUp:
