@@ -106,6 +106,7 @@ type Config struct {
 	// inputSecrets are the secrets of the input, those a flag overrode
 	// included (see Redact).
 	inputSecrets []secretValue
+	redaction    *redactor // built once, when Parse knows the secrets
 }
 
 // Batch is the configuration of the batch span processor that gf's Init
@@ -301,6 +302,7 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 	if cfg.Batch, err = parseBatch(getenv, cfg.Traces > 1); err != nil {
 		return Config{}, nil, err
 	}
+	cfg.redaction = newRedactor(cfg)
 	return cfg, warnings, nil
 }
 

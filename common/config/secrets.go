@@ -1,15 +1,20 @@
 package config
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // A secretValue is a value the program must never print: the token, a header
@@ -24,31 +29,41 @@ type secretValue struct {
 // (a header "x-shard=1" would blank out every 1 of an address).
 const minSecret = 4
 
-// Redact replaces every secret of the configuration in text, in each
-// escaping the program or a collector might print it with (raw, Go-quoted,
-// JSON, URL- and percent-encoded, HTML), by a label such as [token]. Every
-// output of the program goes through it: a collector's error message may
-// echo a header it was sent.
+// Redact replaces every secret of the configuration in text by a label
+// such as [token], in each form a collector, a library or an echo might
+// print it (see redactor). It is for text that came from outside: a
+// collector's answer, a library's log line, echoed input. The program's own
+// words and keys are not redacted: a header value such as "true" or
+// "delivered" would corrupt them.
 func (c Config) Redact(text string) string {
-	return redactor(c.secrets()).Replace(text)
+	return c.redactor().replace(text)
 }
 
 // RedactWriter is w with Redact applied to each write; a logger that writes
 // a line at a time, as gf's and OpenTelemetry's do, is redacted line by line.
 func (c Config) RedactWriter(w io.Writer) io.Writer {
-	return redactWriter{w, redactor(c.secrets())}
+	return redactWriter{w, c.redactor()}
 }
 
 type redactWriter struct {
 	w io.Writer
-	r *strings.Replacer
+	r *redactor
 }
 
 func (rw redactWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(rw.w, rw.r.Replace(string(p))); err != nil {
+	if _, err := io.WriteString(rw.w, rw.r.replace(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// redactor is the one Parse built, while Token and Headers are still the
+// ones it was built for; a Config made or changed by hand gets a new one.
+func (c Config) redactor() *redactor {
+	if r := c.redaction; r != nil && r.token == c.Token && maps.Equal(r.headers, c.Headers) && r.inputs == len(c.inputSecrets) {
+		return r
+	}
+	return newRedactor(c)
 }
 
 // secrets are those found in the input (Parse keeps them, even when a flag
@@ -62,35 +77,120 @@ func (c Config) secrets() []secretValue {
 	return all
 }
 
-// redactor replaces each secret, in each of its forms, longest first, so
-// that a secret that contains another is replaced whole.
-func redactor(secrets []secretValue) *strings.Replacer {
+// A redactor finds every form of the secrets in a folded text (see fold):
+// at each place the longest form that starts there, so that a secret that
+// contains another is replaced whole.
+type redactor struct {
+	// byPrefix are the forms (folded) by their first minSecret bytes,
+	// longest first; pairs marks the first two bytes of every form, so
+	// that most places are passed over with one look.
+	byPrefix map[string][]secretValue
+	pairs    [1 << 16 / 64]uint64
+	// What it was built for (see Config.redactor).
+	token   string
+	headers map[string]string
+	inputs  int // how many input secrets
+}
+
+func newRedactor(c Config) *redactor {
+	r := &redactor{byPrefix: map[string][]secretValue{}, token: c.Token, headers: maps.Clone(c.Headers), inputs: len(c.inputSecrets)}
 	label := map[string]string{}
-	for _, s := range secrets {
+	for _, s := range c.secrets() {
 		if len(s.value) < minSecret {
 			continue
 		}
-		for _, form := range escapings(s.value) {
-			if _, ok := label[form]; !ok {
-				label[form] = s.label
+		for _, form := range forms(s.value) {
+			if f, _ := fold(form); len(f) >= minSecret {
+				if _, ok := label[f]; !ok {
+					label[f] = s.label
+				}
 			}
 		}
 	}
-	forms := make([]string, 0, len(label))
-	for f := range label {
-		forms = append(forms, f)
+	for f, l := range label {
+		r.byPrefix[f[:minSecret]] = append(r.byPrefix[f[:minSecret]], secretValue{f, l})
+		pair := int(f[0])<<8 | int(f[1])
+		r.pairs[pair/64] |= 1 << (pair % 64)
 	}
-	sort.Slice(forms, func(i, j int) bool {
-		if len(forms[i]) != len(forms[j]) {
-			return len(forms[i]) > len(forms[j])
+	for _, forms := range r.byPrefix {
+		sort.Slice(forms, func(i, j int) bool {
+			if len(forms[i].value) != len(forms[j].value) {
+				return len(forms[i].value) > len(forms[j].value)
+			}
+			return forms[i].value < forms[j].value
+		})
+	}
+	return r
+}
+
+// replace finds the forms in text, folded, and replaces each match in the
+// text as it was, line breaks inside the match included.
+func (r *redactor) replace(text string) string {
+	if len(r.byPrefix) == 0 || len(text) < minSecret {
+		return text
+	}
+	folded, at := fold(text)
+	var b strings.Builder
+	last := 0 // in text
+	for i := 0; i+minSecret <= len(folded); i++ {
+		pair := int(folded[i])<<8 | int(folded[i+1])
+		if r.pairs[pair/64]&(1<<(pair%64)) == 0 {
+			continue
 		}
-		return forms[i] < forms[j]
-	})
-	pairs := make([]string, 0, 2*len(forms))
-	for _, f := range forms {
-		pairs = append(pairs, f, label[f])
+		for _, f := range r.byPrefix[folded[i:i+minSecret]] {
+			if strings.HasPrefix(folded[i:], f.value) {
+				if b.Len() == 0 {
+					b.Grow(len(text))
+				}
+				b.WriteString(text[last:at[i]])
+				b.WriteString(f.label)
+				last = int(at[i+len(f.value)-1]) + 1
+				i += len(f.value) - 1
+				break
+			}
+		}
 	}
-	return strings.NewReplacer(pairs...)
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// fold is what the forms are sought in: s in lower case (an echo may
+// upper-case a value; hex digits come in either case: %2F, \u00E4, 7F3A),
+// where that keeps the length, without line breaks, raw or escaped (an echo
+// may wrap a long value). at maps each byte of the result to its index in s.
+func fold(s string) (string, []int32) {
+	b := make([]byte, 0, len(s))
+	at := make([]int32, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\n' || c == '\r':
+			continue
+		case c == '\\' && i+1 < len(s) && (s[i+1] == 'n' || s[i+1] == 'r'):
+			i++
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if l := unicode.ToLower(r); l != r && utf8.RuneLen(l) == size {
+				b = utf8.AppendRune(b, l)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			for j := range size {
+				at = append(at, int32(i+j))
+			}
+			i += size - 1
+			continue
+		}
+		b = append(b, c)
+		at = append(at, int32(i))
+	}
+	return string(b), at
 }
 
 // escapes are the ways a value may be escaped on its way to the output.
@@ -111,10 +211,11 @@ var escapes = []func(string) string{
 	html.EscapeString,
 }
 
-// escapings returns s and its escaped forms, escaped once and twice (a
-// JSON message that quotes a URL-encoded value), and, where s is itself
-// percent-encoded, the decoded value's.
-func escapings(s string) []string {
+// forms returns s and its escaped forms, escaped once and twice (a JSON
+// message that quotes a URL-encoded value), where s is itself
+// percent-encoded the decoded value's, and its encodings: hex, and base64
+// wherever in a longer base64 text it may stand (see base64Cores).
+func forms(s string) []string {
 	bases := []string{s}
 	if d, err := url.PathUnescape(s); err == nil && d != s {
 		bases = append(bases, d)
@@ -122,27 +223,36 @@ func escapings(s string) []string {
 	if d, err := url.QueryUnescape(s); err == nil && d != s {
 		bases = append(bases, d)
 	}
-	var forms []string
+	var all []string
 	for _, b := range bases {
-		forms = append(forms, b)
+		all = append(all, b, hex.EncodeToString([]byte(b)))
+		all = append(all, base64Cores(b)...)
 		for _, once := range escapes {
 			e := once(b)
-			forms = append(forms, e)
+			all = append(all, e)
 			for _, twice := range escapes {
-				forms = append(forms, twice(e))
+				all = append(all, twice(e))
 			}
 		}
 	}
-	// Percent-encoding's hex digits may come in either case.
-	for _, f := range forms {
-		if l := percentHex.ReplaceAllStringFunc(f, strings.ToLower); l != f {
-			forms = append(forms, l)
-		}
-	}
-	return forms
+	return all
 }
 
-var percentHex = regexp.MustCompile(`%[0-9A-F]{2}`)
+// base64Cores are the parts of s's base64 encoding (standard and URL
+// alphabets) that do not depend on what stands around s in the encoded
+// text, for each of the three offsets s may have there: "Basic " and the
+// base64 of "user:password" hides the password at offset len("user:").
+func base64Cores(s string) []string {
+	var cores []string
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		for k := 0; k < 3; k++ {
+			e := enc.EncodeToString(append(make([]byte, k), s...))
+			from, to := (8*k+5)/6, 8*(k+len(s))/6 // the characters whose bits are all s's
+			cores = append(cores, e[from:to])
+		}
+	}
+	return cores
+}
 
 func unquote(q string) string { return q[1 : len(q)-1] }
 
@@ -227,6 +337,29 @@ func headerSecrets(v string) []secretValue {
 				found = append(found, secretValue{f, label})
 			}
 		}
+		found = append(found, basicSecrets(value, label)...)
+	}
+	return found
+}
+
+// basicSecrets are the decoded credentials of "Basic BASE64", written
+// as a header value (OTEL_EXPORTER_OTLP_HEADERS takes it URL-encoded):
+// user:password, and the password alone, as for user info.
+func basicSecrets(value, label string) []secretValue {
+	if v, err := url.PathUnescape(value); err == nil {
+		value = v
+	}
+	fields := strings.Fields(value)
+	if len(fields) != 2 || !strings.EqualFold(fields[0], "Basic") {
+		return nil
+	}
+	decoded, err := base64.StdEncoding.DecodeString(fields[1])
+	if err != nil {
+		return nil
+	}
+	found := []secretValue{{string(decoded), label}}
+	if _, password, ok := strings.Cut(string(decoded), ":"); ok {
+		found = append(found, secretValue{password, label})
 	}
 	return found
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"html"
 	"net/url"
@@ -124,3 +126,76 @@ func TestInputSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactEncodings: a collector or a proxy may echo a secret encoded,
+// cased or wrapped otherwise than the program sent it (issue 18 §2).
+func TestRedactEncodings(t *testing.T) {
+	const token, key = "tok-7f3a9cä0x", "k3y-Secret+/v41"
+	const user, password = "alice", "S3cretPassw0rd"
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	cfg, _, err := Parse(HTTP, []string{"-token", token}, envOf("OTEL_EXPORTER_OTLP_HEADERS=x-api-key="+url.QueryEscape(key)+",Authorization="+url.PathEscape("Basic "+basic)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{token, key, user + ":" + password} {
+		b64 := func(prefix string) string { return base64.StdEncoding.EncodeToString([]byte(prefix + s + "~")) }
+		ascii := strconv.QuoteToASCII(s)
+		for _, form := range []string{
+			base64.StdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s)),
+			b64("x"), b64("xy"), b64("xyz"), // inside a longer base64 text, at each offset
+			hex.EncodeToString([]byte(s)), strings.ToUpper(hex.EncodeToString([]byte(s))),
+			strings.ToUpper(s), strings.ToLower(s),
+			strings.ToUpper(ascii),                                             // \u00E4
+			s[:5] + "\n" + s[5:], s[:3] + "\r\n" + s[3:], s[:6] + `\n` + s[6:], // wrapped
+		} {
+			got := cfg.Redact("collector says: " + form + " is wrong")
+			if strings.Contains(got, form) || !strings.Contains(got, "]") {
+				t.Errorf("%q as %q: Redact gives %q", s, form, got)
+			}
+		}
+	}
+	// The password of Basic credentials alone, and in the base64 of the
+	// whole value, is found too.
+	for _, text := range []string{"password " + password, "Basic " + basic} {
+		if got := cfg.Redact(text); strings.Contains(got, password) || strings.Contains(got, basic) {
+			t.Errorf("Redact(%q) = %q", text, got)
+		}
+	}
+}
+
+// TestRedactBuiltOnce: redacting a line costs a few allocations, not a
+// new replacer of every secret's every form.
+func TestRedactBuiltOnce(t *testing.T) {
+	cfg := redactBenchConfig(t)
+	line := redactBenchLine(cfg)
+	if got := cfg.Redact(line); strings.Contains(got, "tok-7f3a9c") || strings.Contains(got, "hv-") {
+		t.Fatalf("the line is not redacted: %q", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { cfg.Redact(line) }); n > 50 {
+		t.Errorf("Redact of one log line made %.0f allocations, want at most 50", n)
+	}
+}
+
+// BenchmarkRedact: one log line with a token and two header values.
+func BenchmarkRedact(b *testing.B) {
+	cfg := redactBenchConfig(b)
+	line := redactBenchLine(cfg)
+	b.ReportAllocs()
+	for b.Loop() {
+		cfg.Redact(line)
+	}
+}
+
+func redactBenchConfig(t testing.TB) Config {
+	cfg, _, err := Parse(GRPC, []string{"-token", "tok-7f3a9c1e5b"}, envOf("OTEL_EXPORTER_OTLP_HEADERS=x-api-key=hv-41b0c9d2,x-tenant=hv-tenant-9f2e"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func redactBenchLine(cfg Config) string {
+	return `2026/12/02 14:00:00 exporter.go:42: traces export: rpc error: code = PermissionDenied desc = not for you; you sent authorization: Bearer ` +
+		cfg.Token + `; x-api-key: ` + cfg.Headers["x-api-key"] + `; x-tenant: ` + cfg.Headers["x-tenant"] + "\n"
+}
+

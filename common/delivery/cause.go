@@ -1,10 +1,8 @@
 package delivery
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,14 +12,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
-
-// httpRefusal finds the status in otlptracehttp's error for a response it
-// does not retry: "failed to send to URL: 401 Unauthorized (body: ...)".
-var httpRefusal = regexp.MustCompile(`failed to send to \S+: (\d{3} [^(]*?)\s*\(body: (.*)\)\s*$`)
-
-// partialSuccess finds the collector's partial-success answer in the
-// exporter's error: "OTLP partial success: MESSAGE (N spans rejected)".
-var partialSuccess = regexp.MustCompile(`OTLP partial success: (.*) \((\d+) spans rejected\)`)
 
 // kind sorts the causes, for the advice that goes with them.
 type kind int
@@ -80,15 +70,15 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	// that it speaks TLS or another protocol.
 	wentAway := r.Delivered > 0
 	for _, err := range r.Errs {
-		if s, ok := notCollectorAnswer(err, endpoint); ok {
+		if s, ok := notCollectorAnswer(err, endpoint, r.said); ok {
 			return s, notCollector
 		}
 	}
 	for _, err := range r.Errs {
-		if wentAway && disconnected(err.Error()) {
+		if wentAway && disconnected(err) {
 			continue
 		}
-		if s, ok := connectionProblem(err.Error(), endpoint, secure); ok {
+		if s, ok := connectionProblem(err, endpoint, secure, r.said); ok {
 			return s, problem
 		}
 	}
@@ -96,44 +86,44 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 		return s, refused
 	}
 	for _, err := range r.Errs {
-		if s, ok := refusal(err); ok {
+		if s, ok := refusal(err, r.said); ok {
 			return s, refused
 		}
 	}
 	for i := len(r.Errs) - 1; i >= 0; i-- {
-		if s, ok := keptRefusing(r.Errs[i], r.Refusal, endpoint, r.Timeout); ok {
+		if s, ok := keptRefusing(r.Errs[i], r.said(r.Refusal), endpoint, r.Timeout, r.said); ok {
 			return s, refused
 		}
 	}
 	for _, err := range r.Errs {
-		if wentAway && disconnected(err.Error()) {
+		if wentAway && disconnected(err) {
 			how := "it closed the connection"
-			if strings.Contains(err.Error(), "connection refused") {
+			if failure(err) == connRefused {
 				how = "connection refused"
 			}
 			return fmt.Sprintf("the collector at %s went away during the run (%s); the exports that failed meanwhile were lost", endpoint, how), gone
 		}
 	}
 	for _, err := range r.Errs {
-		if strings.Contains(err.Error(), "connection refused") {
+		if failure(err) == connRefused {
 			return fmt.Sprintf("connection refused: nothing listens at %s", endpoint), nobody
 		}
 	}
 	for _, err := range r.Errs {
 		if errors.As(err, new(errNoConnection)) {
-			return fmt.Sprintf("no connection to %s could be made within %s (%v); if the collector is far or busy, give it longer with -timeout", endpoint, r.Timeout, errors.Unwrap(err)), unreached
+			return fmt.Sprintf("no connection to %s could be made within %s (%v); if the collector is far or busy, give it longer with -timeout", endpoint, r.Timeout, r.said(fmt.Sprint(errors.Unwrap(err)))), unreached
 		}
 	}
 	if r.Dropped > 0 {
 		return fmt.Sprintf("the batch processor's queue was full and dropped %d spans", r.Dropped), dropped
 	}
 	for _, err := range r.Errs {
-		if errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
+		if timedOut(err) {
 			return fmt.Sprintf("the collector at %s did not answer within %s", endpoint, r.Timeout), noAnswer
 		}
 	}
 	if len(r.Errs) > 0 {
-		return fmt.Sprintf("export to %s failed: %v", endpoint, r.Errs[len(r.Errs)-1]), otherCause
+		return fmt.Sprintf("export to %s failed: %s", endpoint, r.said(r.Errs[len(r.Errs)-1].Error())), otherCause
 	}
 	if r.Recorded == 0 {
 		return "no span was made", otherCause
@@ -160,20 +150,20 @@ func (r Result) rejected() (string, bool) {
 	case 0:
 		return "", false
 	case 1:
-		return fmt.Sprintf("the collector rejected %d spans: %s", n, reasons[0]), true
+		return fmt.Sprintf("the collector rejected %d spans: %s", n, r.said(reasons[0])), true
 	}
-	return fmt.Sprintf("the collector rejected %d spans: %s (and %d other reasons)", n, reasons[0], len(reasons)-1), true
+	return fmt.Sprintf("the collector rejected %d spans: %s (and %d other reasons)", n, r.said(reasons[0]), len(reasons)-1), true
 }
 
 // refusal recognises an answer of the collector that says no: a gRPC status
 // other than the transient ones, or an HTTP error status.
-func refusal(err error) (string, bool) {
+func refusal(err error, said func(string) string) (string, bool) {
 	msg := err.Error()
 	if m := httpRefusal.FindStringSubmatch(msg); m != nil {
 		if strings.HasPrefix(m[1], "401 ") {
-			return tokenRefused(m[1], m[2]), true
+			return tokenRefused(said(m[1]), said(m[2])), true
 		}
-		return fmt.Sprintf("the collector refused the spans: %s (%s)", m[1], m[2]), true
+		return fmt.Sprintf("the collector refused the spans: %s (%s)", said(m[1]), said(m[2])), true
 	}
 	var withStatus interface{ GRPCStatus() *status.Status }
 	if errors.As(err, &withStatus) {
@@ -182,15 +172,25 @@ func refusal(err error) (string, bool) {
 		case codes.OK, codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unknown:
 		case codes.ResourceExhausted:
 			if !retried(s) {
-				return fmt.Sprintf("the collector refused the spans: %s (%s): %s", s.Code(), s.Message(), retryable[s.Code().String()]), true
+				return fmt.Sprintf("the collector refused the spans: %s (%s): %s", s.Code(), said(s.Message()), retryable[s.Code().String()]), true
 			}
 		case codes.Unauthenticated:
-			return tokenRefused(s.Code().String(), s.Message()), true
+			return tokenRefused(s.Code().String(), said(s.Message())), true
 		default:
-			return fmt.Sprintf("the collector refused the spans: %s (%s)", s.Code(), s.Message()), true
+			return fmt.Sprintf("the collector refused the spans: %s (%s)", s.Code(), said(s.Message())), true
 		}
 	}
 	return "", false
+}
+
+// said is what the collector or a library said, with the secrets
+// redacted: only that, not the cause's own words and the endpoint, which a
+// header value such as "traces" would corrupt.
+func (r Result) said(s string) string {
+	if r.Redact == nil {
+		return s
+	}
+	return r.Redact(s)
 }
 
 // tokenRefused names the collector's refusal of the token (gRPC
@@ -201,17 +201,17 @@ func tokenRefused(status, message string) string {
 
 // notCollectorAnswer names an answer that is not an OTLP collector's: a
 // web page, a garbled answer, a redirect (see answer.go).
-func notCollectorAnswer(err error, endpoint string) (string, bool) {
+func notCollectorAnswer(err error, endpoint string, said func(string) string) (string, bool) {
 	var notOTLP *NotOTLPError
 	var redirect *RedirectError
 	var unreadable *UnreadableError
 	switch {
 	case errors.As(err, &notOTLP):
-		return fmt.Sprintf("%v: %s is not an OTLP/HTTP endpoint, or something in front of it answered instead", notOTLP, endpoint), true
+		return fmt.Sprintf("%s: %s is not an OTLP/HTTP endpoint, or something in front of it answered instead", said(notOTLP.Error()), endpoint), true
 	case errors.As(err, &redirect):
-		return fmt.Sprintf("%v; OTLP has no redirects, so this program does not follow it: point -endpoint at the collector itself", redirect), true
+		return fmt.Sprintf("%s; OTLP has no redirects, so this program does not follow it: point -endpoint at the collector itself", said(redirect.Error())), true
 	case errors.As(err, &unreadable):
-		return fmt.Sprintf("%v; no span was sent: give a header (OTEL_EXPORTER_OTLP_HEADERS) or -tls and the program's own provider reads every answer", unreadable), true
+		return fmt.Sprintf("%s; no span was sent: give a header (OTEL_EXPORTER_OTLP_HEADERS) or -tls and the program's own provider reads every answer", said(unreadable.Error())), true
 	}
 	return "", false
 }
@@ -230,27 +230,22 @@ var retryable = map[string]string{
 // until the timeout. refusal is the HTTP status and body with which the
 // collector refused the check: the OTLP/HTTP exporter's error names only
 // the body, and comes only when it gives up, often after the flush.
-func keptRefusing(err error, refusal, endpoint string, timeout time.Duration) (string, bool) {
+func keptRefusing(err error, refusal, endpoint string, timeout time.Duration, said func(string) string) (string, bool) {
 	msg := err.Error()
 	code, _, _ := strings.Cut(refusal, " ")
-	if gist, ok := retryable[code]; ok && (retryFailure.MatchString(msg) || errors.Is(err, context.DeadlineExceeded)) {
+	if gist, ok := retryable[code]; ok && (retryFailure.MatchString(msg) || timedOut(err)) {
 		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s: %s", endpoint, timeout, refusal, gist), true
 	}
 	var withStatus interface{ GRPCStatus() *status.Status }
-	if !errors.As(err, &withStatus) || disconnected(msg) || strings.Contains(msg, "connection error") {
+	if !errors.As(err, &withStatus) || failure(err) != noFailure {
 		return "", false
 	}
 	s := withStatus.GRPCStatus()
 	if gist, ok := retryable[s.Code().String()]; ok && s.Code() != codes.OK {
-		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s (%s): %s", endpoint, timeout, s.Code(), s.Message(), gist), true
+		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s (%s): %s", endpoint, timeout, s.Code(), said(s.Message()), gist), true
 	}
 	return "", false
 }
-
-// retryFailure finds the body of the last answer in the OTLP/HTTP
-// exporter's error for a refusal it retried: "retry-able request failure:
-// body: MESSAGE".
-var retryFailure = regexp.MustCompile(`retry-able request failure: body: `)
 
 // retried tells whether the gRPC exporter retries a status: it retries
 // RESOURCE_EXHAUSTED only when the collector says when to (RetryInfo).

@@ -17,21 +17,23 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/semconv/v1.43.0/otelconv"
 
 	"example.com/gftrace/common/config"
 )
 
-// The SDK's metric names (OpenTelemetry semantic conventions for SDK health).
-const (
-	metricStarted   = "otel.sdk.span.started"
-	metricProcessed = "otel.sdk.processor.span.processed"
-	metricExported  = "otel.sdk.exporter.span.exported"
-	metricLive      = "otel.sdk.span.live" // not needed: dropped
+// The SDK's metric names (OpenTelemetry semantic conventions for SDK
+// health), from the semconv version that SDK v1.47.0 itself uses.
+var (
+	metricStarted   = otelconv.SDKSpanStarted{}.Name()
+	metricProcessed = otelconv.SDKProcessorSpanProcessed{}.Name()
+	metricExported  = otelconv.SDKExporterSpanExported{}.Name()
+	metricLive      = otelconv.SDKSpanLive{}.Name() // not needed: dropped
 )
 
 // flushGrace lets the exporter, which gives up at the timeout with its own
@@ -97,7 +99,7 @@ func (w *Watcher) handle(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.errs = append(w.errs, err)
-	if disconnected(err.Error()) {
+	if disconnected(err) {
 		w.checked = false // the next flush checks the collector again
 	}
 }
@@ -221,7 +223,7 @@ func (w *Watcher) Sync() error {
 		w.stop(err, false)
 	case unreached != nil:
 		w.handle(unreached) // the exporter's error may only say it gave up
-	case ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0:
+	case ctx.Err() == nil && disconnected(err) && w.Result().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	}
 	w.Cutoff(time.Now())
@@ -278,6 +280,10 @@ type Result struct {
 	// Refusal is the HTTP status with which the collector refused the
 	// program's check (see check), or "".
 	Refusal string
+	// Redact removes the secrets from what the collector and the libraries
+	// said, where Cause quotes it; nil redacts nothing. The report sets
+	// its configuration's.
+	Redact func(string) string
 }
 
 // Lost is the number of spans that did not reach the collector: failed,
@@ -313,10 +319,10 @@ func (w *Watcher) Result() Result {
 				continue
 			}
 			for _, dp := range sum.DataPoints {
-				failed := dp.Attributes.HasValue(attribute.Key("error.type"))
+				failed := dp.Attributes.HasValue(semconv.ErrorTypeKey)
 				switch {
 				case m.Name == metricStarted:
-					if v, _ := dp.Attributes.Value("otel.span.sampling_result"); v.AsString() == "RECORD_AND_SAMPLE" {
+					if has(dp.Attributes, semconv.OTelSpanSamplingResultRecordAndSample) {
 						r.Recorded += dp.Value
 					}
 					r.countSampling(dp)

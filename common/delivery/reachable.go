@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
@@ -168,8 +169,10 @@ func httpCheck(ctx context.Context, cfg config.Config) (bool, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		return true, &statusError{fmt.Sprintf("%s (%s)", resp.Status, bytes.TrimSpace(body))}
+		// Redacted before it is cut: a secret across the cut would show in part.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxQuoted))
+		said := cut(cfg.Redact(string(bytes.TrimSpace(body))), 200)
+		return true, &statusError{fmt.Sprintf("%s (%s)", resp.Status, said)}
 	}
 	if _, err := readAnswer(resp); err != nil {
 		return true, err
@@ -178,6 +181,20 @@ func httpCheck(ctx context.Context, cfg config.Config) (bool, error) {
 		return true, &UnreadableError{ContentType: ct} // gf's exporter, whose client reads answers by itself
 	}
 	return true, nil
+}
+
+// maxQuoted bounds what is read of a refusal's body to quote from it.
+const maxQuoted = 4096
+
+// cut is s cut to at most n bytes, at a character's start.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // statusError is the check's error, "STATUS (BODY)", when the collector

@@ -112,3 +112,24 @@ func TestCutoff(t *testing.T) {
 		t.Errorf("%+v: delivered to a collector that never answers", r)
 	}
 }
+
+// TestRefusalRedactedBeforeCut: the check quotes 200 bytes of a refusal;
+// a token across the cut must not show in part.
+func TestRefusalRedactedBeforeCut(t *testing.T) {
+	const token = "tok-7f3a9c1e5b8d"
+	rec := receiver.NewHTTP()
+	defer rec.Close()
+	for pad := 190; pad <= 200; pad++ {
+		rec.SetFault(receiver.Fault{Status: 401, Body: strings.Repeat("x", pad) + " " + token + " is wrong"})
+		cfg, _, err := config.Parse(config.HTTP, []string{"-endpoint", rec.Addr, "-token", token}, func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = check(ctx, cfg, true)
+		cancel()
+		if err == nil || strings.Contains(err.Error(), token[:5]) || !strings.Contains(err.Error(), "401") {
+			t.Errorf("pad %d: the check says %v", pad, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package delivery
 import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 // countSampling adds a data point of the SDK's spans-started count to
@@ -12,9 +13,13 @@ import (
 // for export.
 func (r *Result) countSampling(dp metricdata.DataPoint[int64]) {
 	r.Made += dp.Value
-	origin, _ := dp.Attributes.Value(attribute.Key("otel.span.parent.origin"))
-	decision, _ := dp.Attributes.Value(attribute.Key("otel.span.sampling_result"))
-	if origin.AsString() == "none" && decision.AsString() == "RECORD_AND_SAMPLE" {
+	if has(dp.Attributes, semconv.OTelSpanParentOriginNone) && has(dp.Attributes, semconv.OTelSpanSamplingResultRecordAndSample) {
 		r.RootsSampled += dp.Value
 	}
+}
+
+// has tells whether attrs hold kv.
+func has(attrs attribute.Set, kv attribute.KeyValue) bool {
+	v, ok := attrs.Value(kv.Key)
+	return ok && v == kv.Value
 }

@@ -55,6 +55,7 @@ type Volume struct {
 // result gathers the Result of this run, whose exit code is code.
 func (r *Run) result(res delivery.Result, code int) Result {
 	cfg := r.cfg
+	res.Redact = cfg.Redact
 	out := Result{
 		Program: cfg.Protocol.Program(), Protocol: cfg.Protocol.String(), Target: cfg.Target(),
 		Sampler: cfg.SamplerSetting, Made: res.Made, Recorded: res.Recorded, Delivered: res.Delivered, Dropped: res.Dropped, Failed: res.Failed,
@@ -77,7 +78,7 @@ func (r *Run) result(res delivery.Result, code int) Result {
 			v.SpansPerSecond = float64(res.Delivered) / secs
 		}
 		if st.Stopped != nil {
-			v.Stopped = st.Stopped.Error()
+			v.Stopped = cfg.Redact(st.Stopped.Error())
 			v.Interrupted = errors.As(st.Stopped, new(load.Interrupted))
 		}
 		out.Volume = v
@@ -88,13 +89,14 @@ func (r *Run) result(res delivery.Result, code int) Result {
 // ms turns seconds into milliseconds with a microsecond's precision.
 func ms(seconds float64) float64 { return float64(int64(seconds*1e6)) / 1e3 }
 
-// WriteJSON writes res as one line of JSON, with the secrets of cfg redacted.
+// WriteJSON writes res as one line of JSON; what came from outside is
+// redacted where it entered res.
 func WriteJSON(w io.Writer, cfg config.Config, res Result) {
 	b, err := json.Marshal(res)
 	if err != nil { // a Result always marshals; say so if it ever does not
 		b = []byte(fmt.Sprintf(`{"error":%q}`, err.Error()))
 	}
-	io.WriteString(w, cfg.Redact(string(b))+"\n")
+	io.WriteString(w, string(b)+"\n") // redacted field by field: JSON keys and the program's words are not secrets
 }
 
 // ParseResult reads the Result that a run with -json printed: the last line

@@ -59,7 +59,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Recorded > 0 {
 		fmt.Fprintf(&b, "View it in Jaeger: %s%s (the UI of Jaeger's Docker image; the Jaeger of scripts/jaeger.sh has no UI: %s%s)\n", JaegerUI, id, JaegerAPI, id)
 	}
-	io.WriteString(w, cfg.Redact(b.String()))
+	io.WriteString(w, b.String()) // what came from outside is redacted in the cause
 	return code
 }
 
@@ -104,7 +104,7 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	if interrupted.Signal != nil {
 		code = interrupted.ExitCode()
 	}
-	io.WriteString(w, cfg.Redact(b.String()))
+	io.WriteString(w, b.String()) // what came from outside is redacted in the cause
 	return code
 }
 
@@ -144,6 +144,7 @@ func Summary(cfg config.Config, res delivery.Result) string {
 		return notSampledSummary(cfg, res)
 	}
 	where := cfg.Target()
+	res.Redact = cfg.Redact
 	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Recorded, where, cfg.Protocol)
 	if cause := res.Cause(where); cause != "" {
 		return s + ": " + cause

@@ -62,8 +62,8 @@ func mainWith(cfg config.Config, run func(config.Config, *Run) error) int {
 	}
 	r := &Run{cfg: cfg, watch: watch, set: set}
 	if err := run(cfg, r); err != nil {
-		why := "tracing did not start: " + err.Error()
-		fmt.Fprintf(cfg.RedactWriter(os.Stderr), "%s: %s\n", cfg.Protocol.Program(), why)
+		why := "tracing did not start: " + cfg.Redact(err.Error())
+		fmt.Fprintf(os.Stderr, "%s: %s\n", cfg.Protocol.Program(), why)
 		if cfg.JSON {
 			WriteJSON(os.Stdout, cfg, Result{Program: cfg.Protocol.Program(), Protocol: cfg.Protocol.String(), Target: cfg.Target(),
 				Cause: why, Summary: why, ExitCode: exitcode.NotDelivered})

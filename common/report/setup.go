@@ -108,6 +108,10 @@ func setUpLogging(cfg config.Config) []string {
 	})
 	// OpenTelemetry's own log lines, as it writes them by default.
 	otel.SetLogger(stdr.New(log.New(cfg.RedactWriter(os.Stderr), "", log.LstdFlags|log.Lshortfile)))
+	// Go's standard logger: net/http logs through it a collector's
+	// unsolicited bytes ("Unsolicited response received on idle HTTP
+	// channel starting with ..."), which may echo the headers it was sent.
+	log.SetOutput(cfg.RedactWriter(os.Stderr))
 	return warnings
 }
 

@@ -2,6 +2,8 @@ package receiver
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -49,6 +51,12 @@ type Fault struct {
 	// raw, Go-quoted, JSON-escaped and URL-escaped, as a collector that
 	// explains what it got does: secrets must not reach the output that way.
 	EchoHeaders bool
+	// EchoEncoded, with EchoHeaders, echoes each value besides in base64,
+	// in hex, upper-cased, in JSON with every non-ASCII character as a
+	// \u escape in upper-case hex, split across two lines, and Basic
+	// credentials decoded: as proxies, tracing back-ends and log formatters
+	// print what they got.
+	EchoEncoded bool
 
 	// The faults below are those of something that is not a working OTLP
 	// collector: a web page, a proxy, a redirect, another protocol, a
@@ -73,6 +81,11 @@ type Fault struct {
 	// HangUp closes every new connection once the client has sent
 	// something, without an answer.
 	HangUp bool
+	// Unsolicited, for OTLP/HTTP, writes bytes after each OTLP answer onto
+	// the connection, now idle: a response that echoes the request's
+	// Authentication header, as a broken proxy may. Go's HTTP client logs
+	// them ("Unsolicited response received on idle HTTP channel ...").
+	Unsolicited bool
 	// Freeze stops answering altogether, as a collector whose process is
 	// stopped or whose host is cut off: new connections are held as with
 	// Hold, and exports on the connections already open get no answer.
@@ -123,6 +136,7 @@ type answer struct {
 	retryAfter  time.Duration
 	reject      int // spans to reject in a partial success
 	echoHeaders bool
+	echoEncoded bool
 }
 
 // decide counts the attempt and picks the answer to it, after the fault's
@@ -166,11 +180,11 @@ func (r *Receiver) decide(ctx context.Context, empty bool) (answer, bool) {
 	}
 	switch {
 	case unavailable:
-		return answer{code: codes.Unavailable, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders}, true
+		return answer{code: codes.Unavailable, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders, echoEncoded: f.EchoEncoded}, true
 	case f.Refuse != codes.OK:
-		return answer{code: f.Refuse, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders}, true
+		return answer{code: f.Refuse, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders, echoEncoded: f.EchoEncoded}, true
 	}
-	return answer{reject: f.Reject, message: message, echoHeaders: f.EchoHeaders}, true
+	return answer{reject: f.Reject, message: message, echoHeaders: f.EchoHeaders, echoEncoded: f.EchoEncoded}, true
 }
 
 // webAnswer is Fault.Status's answer, or false when there is none.
@@ -342,6 +356,22 @@ func (r *Receiver) start(lis net.Listener) {
 	r.mu.Unlock()
 }
 
+// upperJSON is v as a JSON string's content with every character
+// outside ASCII, and < > & as HTML-safe encoders do, escaped as \uXXXX in
+// upper-case hex.
+func upperJSON(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		if r < 0x80 && !strings.ContainsRune("<>&", r) {
+			j, _ := json.Marshal(string(r))
+			b.Write(j[1 : len(j)-1])
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04X", r)
+	}
+	return b.String()
+}
+
 // echo is message with the request's headers when the fault says so.
 func (a answer) echo(header map[string][]string) string {
 	if !a.echoHeaders {
@@ -358,6 +388,16 @@ func (a answer) echo(header map[string][]string) string {
 		for _, v := range header[name] {
 			j, _ := json.Marshal(v)
 			fmt.Fprintf(&b, " %s: %s %q %s %s;", name, v, v, j, url.QueryEscape(v))
+			if a.echoEncoded {
+				half := len(v) / 2
+				fmt.Fprintf(&b, " %s %s %s %s %s\n%s;", base64.StdEncoding.EncodeToString([]byte(v)), hex.EncodeToString([]byte(v)),
+					strings.ToUpper(v), upperJSON(v), v[:half], v[half:])
+				if cred, ok := strings.CutPrefix(v, "Basic "); ok {
+					if decoded, err := base64.StdEncoding.DecodeString(cred); err == nil {
+						fmt.Fprintf(&b, " decoded: %s;", decoded)
+					}
+				}
+			}
 		}
 	}
 	return b.String()

@@ -168,3 +168,9 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+func TestUpperJSON(t *testing.T) {
+	if got := upperJSON(`ä"<x`); got != `\u00E4\"\u003Cx` {
+		t.Errorf("upperJSON = %s", got)
+	}
+}

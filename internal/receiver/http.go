@@ -167,6 +167,28 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	r.writeOTLP(w, &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)})
+	r.mu.Lock()
+	unsolicited := r.fault.Unsolicited
+	r.mu.Unlock()
+	if unsolicited {
+		writeUnsolicited(w, req.Header.Get("Authentication"))
+	}
+}
+
+// writeUnsolicited takes the connection over once the answer is out and
+// writes a response no request asked for (see Fault.Unsolicited).
+func writeUnsolicited(w http.ResponseWriter, token string) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	// At once, before the client can send its next request on this
+	// connection: the bytes then reach an idle connection.
+	fmt.Fprintf(conn, "HTTP/1.1 400 Bad Request\r\nX-Your-Token: %s\r\nContent-Length: 0\r\n\r\n", token)
+	go func() {
+		defer conn.Close()
+		time.Sleep(time.Second)
+	}()
 }
 
 // writeOTLP writes an OTLP answer, in the encoding that Fault.ContentType
@@ -184,5 +206,6 @@ func (r *Receiver) writeOTLP(w http.ResponseWriter, resp *coltracepb.ExportTrace
 	}
 	body, _ := encode(resp)
 	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body))) // whole before a hijack (see writeUnsolicited)
 	w.Write(body)
 }

@@ -1,6 +1,8 @@
 package sampletest
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"regexp"
@@ -12,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/report"
 	"example.com/gftrace/internal/receiver"
 )
 
@@ -46,6 +49,11 @@ var secretHeaders = "OTEL_EXPORTER_OTLP_HEADERS=x-api-key=" + url.PathEscape(API
 func noSecrets(t *testing.T, p config.Protocol, bin string) {
 	t.Run("a collector that echoes the headers", func(t *testing.T) { echoed(t, p, bin) })
 	t.Run("endpoints with user info", func(t *testing.T) { userInfoEndpoints(t, p, bin) })
+	t.Run("a collector that echoes in other encodings", func(t *testing.T) { echoedEncoded(t, p, bin) })
+	t.Run("the program's own words are not secrets", func(t *testing.T) { ownWords(t, p, bin) })
+	if p == config.HTTP {
+		t.Run("Go's standard logger", func(t *testing.T) { unsolicited(t, bin) })
+	}
 	t.Run("malformed input around a secret", func(t *testing.T) {
 		cases := []struct {
 			args []string
@@ -134,4 +142,87 @@ func userInfoEndpoints(t *testing.T, p config.Protocol, bin string) {
 		t.Errorf("a stray URL: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	noLeaks(t, r, User, Password)
+}
+
+// Encoded is secret as an echo may print it besides its escapings: in
+// base64, in hex, upper-cased, and split across two lines (each half).
+func Encoded(secret string) []string {
+	half := len(secret) / 2
+	return []string{base64.StdEncoding.EncodeToString([]byte(secret)), hex.EncodeToString([]byte(secret)), strings.ToUpper(secret),
+		secret[:half], secret[half:]}
+}
+
+// echoedEncoded runs against a collector that echoes every header also
+// in base64, hex, upper case, JSON with upper-case \u escapes, split by a
+// newline, and Basic credentials decoded (issue 18 §2): none shows.
+func echoedEncoded(t *testing.T, p config.Protocol, bin string) {
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(User+":"+Password))
+	headers := secretHeaders + ",Authorization=" + url.PathEscape(basic)
+	for _, c := range []struct {
+		name      string
+		fault     receiver.Fault
+		delivered int
+		want      string
+	}{
+		{"refusal", receiver.Fault{Refuse: codes.PermissionDenied, Message: "not for you", EchoHeaders: true, EchoEncoded: true}, 0, "not for you; you sent"},
+		{"partial success", receiver.Fault{Reject: 3, Message: "too old", EchoHeaders: true, EchoEncoded: true}, 6, "the collector rejected 3 spans: too old; you sent"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := NewReceiver(p)
+			defer rec.Close()
+			rec.SetFault(c.fault)
+			r := Run(t, bin, []string{"TRACE_TOKEN=" + Token, headers}, "-endpoint", rec.Addr, "-timeout", "5s", "-json")
+			ends(t, p, r, rec.Addr, 5*time.Second, c.delivered, c.want, "[header x-api-key]", "[header Authorization]", "[token]")
+			for _, secret := range []string{Token, APIKey, Tenant, User + ":" + Password, Password} {
+				for _, form := range Encoded(secret) {
+					if strings.Contains(r.Output(), form) {
+						t.Errorf("the secret %q appears in the output as %q:\n%s", secret, form, r.Output())
+					}
+				}
+			}
+			noLeaks(t, r, APIKey, Tenant, Password)
+		})
+	}
+}
+
+// ownWords: a header value that is also a word of the program's output
+// is redacted where a collector or a library says it, not in the
+// program's own words, keys and target: -json parses, the summary and the
+// target are whole (issue 18 §2).
+func ownWords(t *testing.T, p config.Protocol, bin string) {
+	headers := "OTEL_EXPORTER_OTLP_HEADERS=x-debug=true,x-scope-orgid=delivered,x-honeycomb-dataset=traces"
+	rec := NewReceiver(p)
+	defer rec.Close()
+	r := Run(t, bin, []string{headers}, "-endpoint", rec.Addr, "-timeout", "5s", "-json")
+	res, err := report.ParseResult(r.Stdout)
+	if err != nil {
+		t.Fatalf("-json did not parse: %v\n%s", err, r.Stdout)
+	}
+	target := plainTarget(p, rec.Addr)
+	if res.Target != target || !strings.HasPrefix(res.Summary, "9 of 9 spans delivered to "+target) || res.Delivered != 9 || r.Code != 0 {
+		t.Errorf("exit %d, target %q, summary %q; want %s and every span delivered\n%s", r.Code, res.Target, res.Summary, target, r.Stdout)
+	}
+	// A -traces run's JSON has "paced":true.
+	r = Run(t, bin, []string{headers}, "-endpoint", rec.Addr, "-timeout", "5s", "-traces", "3", "-json")
+	if res, err := report.ParseResult(r.Stdout); err != nil || res.Volume == nil || !res.Volume.Paced {
+		t.Errorf("-traces 3 -json: %v, %+v\n%s", err, res, r.Stdout)
+	}
+	r = Run(t, bin, []string{headers}, "-endpoint", rec.Addr, "-timeout", "5s")
+	if !strings.Contains(r.Stdout, "9 of 9 spans delivered to "+target) || strings.Contains(r.Stdout, "[header") {
+		t.Errorf("the report rewrote the program's own words:\n%s", r.Stdout)
+	}
+}
+
+// unsolicited runs against a collector that writes a response echoing the
+// token onto each idle connection: net/http logs it through Go's standard
+// logger, which must be redacted too (issue 18 §2).
+func unsolicited(t *testing.T, bin string) {
+	rec := NewReceiver(config.HTTP)
+	defer rec.Close()
+	rec.SetFault(receiver.Fault{Unsolicited: true})
+	r := Run(t, bin, nil, "-endpoint", rec.Addr, "-timeout", "5s", "-traces", "20", "-token", Token)
+	if !strings.Contains(r.Stderr, "Unsolicited response received on idle HTTP channel") || !strings.Contains(r.Stderr, "X-Your-Token: [token]") {
+		t.Errorf("no redacted line of net/http about the unsolicited response on stderr (exit %d):\n%s", r.Code, r.Output())
+	}
+	noLeaks(t, r)
 }
