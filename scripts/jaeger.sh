@@ -26,7 +26,8 @@
 #      status: running)
 #   1  failure (build failed, Jaeger exited or did not become healthy in
 #      time, could not be stopped)
-#   2  usage error (unknown command, bad argument or environment value)
+#   2  usage error (unknown command, bad argument or environment value,
+#      such as a JAEGER_BIN_DIR or JAEGER_STATE_DIR that cannot be written)
 #   3  status: not running
 #   4  start: a port Jaeger needs is already in use by another process
 #
