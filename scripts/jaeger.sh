@@ -374,7 +374,7 @@ check_ports_free() {
 lock_ports() {
   command -v flock >/dev/null 2>&1 || return 0
   local dir=${TMPDIR:-/tmp}/jaeger.sh-ports port fd
-  mkdir -p -m 1777 -- "$dir" 2>/dev/null || true
+  [[ -d $dir ]] || mkdir -m 1777 -- "$dir" 2>/dev/null || true
   for port in $(printf '%s\n' "${ports[@]}" | sort -n); do
     exec {fd}>>"$dir/$port.lock" || die "cannot open the lock file $dir/$port.lock"
     if ! flock -n "$fd"; then
