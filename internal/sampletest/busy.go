@@ -2,6 +2,13 @@ package sampletest
 
 import "time"
 
+// midRunSpans is how many spans of a -traces run of millions arrive before
+// a test acts in the middle of it: two batches. Not more: with -timeout 2s
+// on a loaded machine, a flush that takes longer stops the run by itself
+// (measured: after 16,389 spans, "stopped": "context deadline exceeded"),
+// before a test that waited for 20,000 could act.
+const midRunSpans = 2048
+
 // A busyProbe measures how late this process's timers fire while a
 // program under test runs: the time a loaded machine keeps a runnable
 // process waiting for a CPU. The program waits alike, at each of its own

@@ -226,9 +226,9 @@ func collectorEnds(t *testing.T, p config.Protocol, bin string) {
 				defer rec.Close()
 				args := append([]string{"-endpoint", rec.Addr, "-traces", "5000000", "-concurrency", "4", "-timeout", timeout.String(), "-json"}, way.args...)
 				proc := Start(t, bin, way.env, args...)
-				if !rec.WaitSpans(20000, 30*time.Second) {
+				if !rec.WaitSpans(midRunSpans, 30*time.Second) {
 					proc.Signal(os.Kill)
-					t.Fatalf("no spans arrived; output:\n%s", proc.Wait().Output())
+					t.Fatalf("fewer than %d spans arrived within 30s; output:\n%s", midRunSpans, proc.Wait().Output())
 				}
 				if how == "dies" {
 					rec.Close()

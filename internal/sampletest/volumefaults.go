@@ -169,9 +169,9 @@ func interrupted(t *testing.T, p config.Protocol, bin string, way run, sig sysca
 	defer rec.Close()
 	args := append([]string{"-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-timeout", timeout.String(), "-json"}, way.args...)
 	proc := Start(t, bin, way.env, args...)
-	if !rec.WaitSpans(20000, 30*time.Second) {
+	if !rec.WaitSpans(midRunSpans, 30*time.Second) {
 		proc.Signal(os.Kill)
-		t.Fatalf("no spans arrived; output:\n%s", proc.Wait().Output())
+		t.Fatalf("fewer than %d spans arrived within 30s; output:\n%s", midRunSpans, proc.Wait().Output())
 	}
 	if hang {
 		rec.SetFault(receiver.Fault{Delay: time.Hour})
