@@ -26,7 +26,8 @@
 #      status: running)
 #   1  failure (build failed, Jaeger exited or did not become healthy in
 #      time, could not be stopped)
-#   2  usage error (unknown command, bad argument or environment value)
+#   2  usage error (unknown command, bad argument or environment value,
+#      such as a JAEGER_BIN_DIR or JAEGER_STATE_DIR that cannot be written)
 #   3  status: not running
 #   4  start: a port Jaeger needs is already in use by another process
 #
@@ -49,8 +50,14 @@
 # Every listener binds 127.0.0.1 only (see scripts/jaeger/config.yaml).
 # The binary is built from scripts/jaeger/go.mod (GOWORK=off, -mod=readonly)
 # and cached under a name keyed on the hash of go.mod + go.sum, so it is
-# rebuilt only when those change. The first build takes about 5 minutes
-# (up to 10 on a busy 2-core machine); later builds reuse the Go caches.
+# rebuilt only when those change. The first build downloads modules and
+# compiles: about 5 minutes on an idle 2-core machine, 30 or more on a busy
+# one; nothing limits how long it may take, and it prints its progress.
+# Later builds reuse the Go caches. One build runs at a time per binary
+# cache: another jaeger.sh waits for it and uses its binary. Interrupting
+# jaeger.sh (INT, TERM, HUP, or a closed stderr) stops its build; a build
+# whose jaeger.sh was killed outright finishes and installs its binary,
+# holding the lock until then. A partly written binary is never used.
 #
 # The query service serves the HTTP API (/api/services, /api/traces/<id>, ...)
 # but only a placeholder page for the UI: the UI assets are not part of the
@@ -81,7 +88,9 @@ usage_error() { say "$*"; say "run '$0 help' for usage"; exit 2; }
 
 usage() { sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+# At most 9 significant digits: bash arithmetic wraps around above 2^63, so
+# a longer number would silently become another one.
+is_uint() { [[ $1 =~ ^0*[0-9]{1,9}$ ]]; }
 
 go_cmd() {
   if [[ -n ${GO:-} ]]; then
@@ -96,22 +105,26 @@ go_cmd() {
 }
 
 ensure_state_dir() {
-  mkdir -p -- "$state_dir"
-  state_dir=$(cd -P -- "$state_dir" && pwd)
+  local var="the state directory $state_dir"
+  [[ -n ${JAEGER_STATE_DIR:-} ]] && var="JAEGER_STATE_DIR=$JAEGER_STATE_DIR"
+  state_dir=$(writable_dir "$state_dir" "$var") || exit
   pid_file="$state_dir/jaeger.pid"
   log_file="$state_dir/jaeger.log"
   ports_file="$state_dir/ports"
 }
 
 # Serialise start/stop (and builds) across concurrent invocations.
-# lock FD FILE: hold an exclusive lock on FILE through descriptor FD until exit.
+# lock FD FILE [WHAT]: hold an exclusive lock on FILE through descriptor FD
+# until exit; while waiting, say so every 15 s (WHAT names the holder).
 lock() {
-  local fd=$1 file=$2
+  local fd=$1 file=$2 what=${3:-another jaeger.sh holds $2} start=$SECONDS
   command -v flock >/dev/null 2>&1 || return 0
-  eval "exec $fd>\"\$file\""
+  eval "exec $fd>\"\$file\"" || die "cannot open the lock file $file"
   if ! flock -n "$fd"; then
-    say "another jaeger.sh holds $file; waiting for it"
-    flock "$fd"
+    say "$what; waiting for it"
+    while ! flock -w 15 "$fd"; do
+      say "still waiting... $((SECONDS - start))s"
+    done
   fi
 }
 
@@ -132,54 +145,117 @@ build_key() {
 
 binary_path() { printf '%s/jaeger-%s\n' "$bin_dir" "$(build_key)"; }
 
+# writable_dir DIR VAR: create DIR if needed and print its absolute path;
+# exit 2 naming VAR (the variable that chose DIR) if it cannot be written.
+writable_dir() {
+  local dir=$1 var=$2 probe abs
+  probe="$dir/.jaeger.sh-probe.$$"
+  if ! mkdir -p -- "$dir" 2>/dev/null || ! : 2>/dev/null >"$probe"; then
+    usage_error "$var: cannot write to $dir (a read-only or missing filesystem?)"
+  fi
+  rm -f -- "$probe"
+  abs=$(cd -P -- "$dir" && pwd) || usage_error "$var: cannot enter $dir"
+  printf '%s\n' "$abs"
+}
+
+# The variable that chose the binary cache, for messages.
+bin_dir_var() {
+  if [[ -n ${JAEGER_BIN_DIR:-} ]]; then
+    printf 'JAEGER_BIN_DIR=%s\n' "$JAEGER_BIN_DIR"
+  elif [[ -n ${JAEGER_STATE_DIR:-} ]]; then
+    printf 'JAEGER_STATE_DIR=%s (its bin/)\n' "$JAEGER_STATE_DIR"
+  else
+    printf 'the binary cache %s\n' "$bin_dir"
+  fi
+}
+
+# The build under way, for stop_build (a trap cannot see build's locals),
+# and the binary that build made or found.
+build_pid='' build_tmp='' built_bin=''
+
+# stop_build SIGNAL CODE: stop the whole build (its process group: go and
+# the compilers it runs), remove its partial output and exit with CODE.
+stop_build() {
+  trap '' PIPE # stderr may be the pipe that closed
+  if [[ -n $build_pid ]]; then
+    kill -TERM -- "-$build_pid" 2>/dev/null || true
+    wait "$build_pid" 2>/dev/null || true
+    rm -f -- "$build_tmp"
+  fi
+  say "interrupted by SIG$1: the build was stopped" || true
+  exit "$2"
+}
+
 # Build the binary unless the cached one for this go.mod+go.sum exists.
 # Prints the binary path on stdout; progress goes to stderr.
 build() {
-  mkdir -p -- "$bin_dir"
-  bin_dir=$(cd -P -- "$bin_dir" && pwd)
+  local dir_var
+  dir_var=$(bin_dir_var)
+  bin_dir=$(writable_dir "$bin_dir" "$dir_var") || exit
   local bin
   bin=$(binary_path)
+  built_bin=$bin
   if [[ -x $bin ]]; then
     printf '%s\n' "$bin"
     return 0
   fi
-  lock 9 "$bin_dir/.build.lock"
+  lock 9 "$bin_dir/.build.lock" "a build of Jaeger is under way (log: $bin_dir/build.log)"
   if [[ -x $bin ]]; then # built by a concurrent invocation meanwhile
     printf '%s\n' "$bin"
     return 0
   fi
+  # Partial output of a build that was killed with its process group; we
+  # hold the lock, so no build is writing it.
+  rm -f -- "$bin_dir"/jaeger-*.tmp.*
 
-  local go build_log tmp start pid rc next=15 flags=()
+  local go build_log start rc next=15 flags=()
   go=$(go_cmd)
   mapfile -t flags < <(build_recipe)
   build_log="$bin_dir/build.log"
-  tmp="$bin.tmp.$$"
+  build_tmp="$bin.tmp.$$"
   say "building Jaeger v2 from $mod_dir (go.mod + go.sum changed or first use)"
-  say "the first build downloads modules and compiles for about 5-10 minutes on 2 cores; later ones reuse the Go caches"
+  say "the first build downloads modules and compiles: about 5 minutes on an idle 2-core machine, 30 or more on a busy one; later ones reuse the Go caches"
   say "build log: $build_log"
   start=$SECONDS
+  # The build runs in its own process group (set -m), so that stop_build
+  # stops all of it. It keeps the lock (descriptor 9) and installs the
+  # binary itself: should this script be killed outright, the build still
+  # ends with the binary in place or nothing, and no other build starts
+  # until it has ended.
+  set -m
   (
     cd -- "$mod_dir"
-    GOWORK=off exec "$go" build "${flags[@]}" -o "$tmp" "$jaeger_pkg"
-  ) >"$build_log" 2>&1 </dev/null 8>&- 9>&- &
-  pid=$!
+    GOWORK=off "$go" build "${flags[@]}" -o "$build_tmp" "$jaeger_pkg" || {
+      rc=$?
+      rm -f -- "$build_tmp"
+      exit "$rc"
+    }
+    chmod +x -- "$build_tmp" && mv -f -- "$build_tmp" "$bin"
+  ) >"$build_log" 2>&1 </dev/null 8>&- &
+  build_pid=$!
+  set +m
+  trap 'stop_build INT 130' INT
+  trap 'stop_build TERM 143' TERM
+  trap 'stop_build HUP 129' HUP
+  trap 'stop_build PIPE 141' PIPE
   # Show that something happens: elapsed seconds every 15 s.
-  while alive "$pid"; do
+  while alive "$build_pid"; do
     sleep 1
-    if ((SECONDS - start >= next)) && alive "$pid"; then
+    if ((SECONDS - start >= next)) && alive "$build_pid"; then
       printf 'jaeger.sh: still building... %ds\n' "$((SECONDS - start))" >&2
       next=$((next + 15))
     fi
   done
   rc=0
-  wait "$pid" || rc=$?
-  if ((rc != 0)); then
-    rm -f -- "$tmp"
+  wait "$build_pid" || rc=$?
+  trap - INT TERM HUP PIPE
+  build_pid=''
+  if ((rc != 0)) || [[ ! -x $bin ]]; then
+    rm -f -- "$build_tmp"
     say "build failed (exit $rc) after $((SECONDS - start))s; last lines of $build_log:"
     tail -n 30 -- "$build_log" >&2
     exit 1
   fi
-  mv -f -- "$tmp" "$bin"
   # Drop binaries of older go.mod/go.sum versions (about 80 MB each).
   local old
   for old in "$bin_dir"/jaeger-*; do
@@ -204,18 +280,36 @@ alive() {
   return 0
 }
 
+# When the process started, in clock ticks since boot (field 22 of
+# /proc/PID/stat): with the pid, it names one process for good.
+proc_start_time() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  read -r -a stat <<<"$stat"
+  printf '%s\n' "${stat[19]}"
+}
+
+# The binary a process runs (a replaced binary reads "PATH (deleted)").
+proc_exe() {
+  local exe
+  exe=$(readlink -- "/proc/$1/exe" 2>/dev/null) || return 1
+  printf '%s\n' "${exe% (deleted)}"
+}
+
 # Prints the pid of the running Jaeger started by this script, or fails.
-# The pid must be alive and be a binary from our cache (guards against a
-# stale pid file whose pid was reused by another process).
+# The pid file holds the pid, its start time and the binary it runs; all
+# three must match (a pid is reused by other processes, and a binary name
+# such as jaeger-… proves nothing).
 running_pid() {
   [[ -f $pid_file ]] || return 1
-  local pid exe
-  pid=$(<"$pid_file")
-  is_uint "$pid" || return 1
+  local pid started exe
+  { read -r pid; read -r started; read -r exe; } <"$pid_file" || true
+  is_uint "${pid:-}" || return 1
   alive "$pid" || return 1
-  if [[ -e /proc/$pid/exe ]]; then
-    exe=$(readlink -- "/proc/$pid/exe" 2>/dev/null || true)
-    [[ $(basename -- "$exe") == jaeger-* ]] || return 1
+  if [[ -d /proc/$pid ]]; then
+    [[ -n ${started:-} && $(proc_start_time "$pid") == "$started" ]] || return 1
+    [[ -n ${exe:-} && $(proc_exe "$pid") == "$exe" ]] || return 1
   fi
   printf '%s\n' "$pid"
 }
@@ -274,6 +368,22 @@ check_ports_free() {
   fi
 }
 
+# Lock each port (in order, so that two starts cannot each hold a port the
+# other waits for) in a directory that every state directory shares,
+# until exit.
+lock_ports() {
+  command -v flock >/dev/null 2>&1 || return 0
+  local dir=${TMPDIR:-/tmp}/jaeger.sh-ports port fd
+  [[ -d $dir ]] || mkdir -m 1777 -- "$dir" 2>/dev/null || true
+  for port in $(printf '%s\n' "${ports[@]}" | sort -n); do
+    exec {fd}>>"$dir/$port.lock" || die "cannot open the lock file $dir/$port.lock"
+    if ! flock -n "$fd"; then
+      say "another jaeger.sh is starting a Jaeger on port $port; waiting for it"
+      flock "$fd"
+    fi
+  done
+}
+
 # Close descriptors 3 and up of the current (sub)shell, except bash's own 255.
 close_inherited_fds() {
   local fd fds=()
@@ -291,11 +401,16 @@ close_inherited_fds() {
   done
 }
 
-# HTTP status code of GET http://127.0.0.1:port/path, 000 if none.
+# HTTP status code of GET http://127.0.0.1:port/path, 000 if none. Bash's
+# /dev/tcp speaks the HTTP/1.0 it needs, so no curl is needed.
 http_code() {
   local code
-  code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$1$2" 2>/dev/null) || true
-  printf '%s\n' "${code:-000}"
+  # shellcheck disable=SC2016 # $1 and $2 are expanded by the inner bash
+  code=$(timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+    printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n" "$2" "$1" >&3 &&
+    read -r _ code _ <&3 && printf "%s" "$code"' _ "$1" "$2" 2>/dev/null) || true
+  [[ $code =~ ^[0-9]{3}$ ]] || code=000
+  printf '%s\n' "$code"
 }
 
 describe_ports() {
@@ -332,7 +447,6 @@ cmd_start() {
     esac
     shift
   done
-  command -v curl >/dev/null 2>&1 || die "curl is needed to check Jaeger's health"
   local timeout=${JAEGER_START_TIMEOUT:-60}
   is_uint "$timeout" || usage_error "JAEGER_START_TIMEOUT=$timeout is not a number of seconds"
   resolve_ports
@@ -354,8 +468,17 @@ cmd_start() {
 
   check_ports_free
 
-  local bin
-  bin=$(build)
+  # Not in $(…): build's traps must be this shell's, so that a signal to
+  # jaeger.sh stops the build too.
+  build >/dev/null
+  local bin=$built_bin
+
+  # Two starts with other state directories but the same ports both pass
+  # the check above and race for the bind. Starts that share a port take
+  # turns, each until its Jaeger is healthy or has failed, so that the
+  # second finds the port in use.
+  lock_ports
+  check_ports_free
 
   local i env_args=() launcher=()
   [[ -f $log_file ]] && mv -f -- "$log_file" "$log_file.1"
@@ -382,7 +505,7 @@ cmd_start() {
   ) </dev/null >>"$log_file" 2>&1 &
   # The subshell execs env, env execs setsid, setsid execs Jaeger: one pid.
   pid=$!
-  printf '%s\n' "$pid" >"$pid_file"
+  printf '%s\n' "$pid" "$(proc_start_time "$pid" || true)" "$bin" >"$pid_file"
 
   local deadline=$((SECONDS + timeout)) health_port=${ports[4]} code
   while :; do
@@ -390,6 +513,11 @@ cmd_start() {
       rm -f -- "$pid_file"
       say "Jaeger exited during startup; last lines of $log_file:"
       tail -n 40 -- "$log_file" >&2
+      # Another process took a port between the check and Jaeger's bind.
+      if grep -q 'address already in use' -- "$log_file"; then
+        say "a port Jaeger needs was taken by another process meanwhile (see above)"
+        exit 4
+      fi
       exit 1
     fi
     code=$(http_code "$health_port" /status)

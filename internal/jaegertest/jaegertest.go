@@ -33,7 +33,7 @@ type Jaeger struct {
 }
 
 // Start builds Jaeger if needed (the first build takes minutes; the
-// binary is cached under the repository's .state/jaeger/bin), starts it on
+// binary is cached in BinDir), starts it on
 // free ports with its state in a temporary directory, and stops it when the
 // test ends. It fails the test if Jaeger cannot be built or started: these
 // tests never skip.
@@ -67,7 +67,7 @@ func StartWith(t testing.TB, o Options) *Jaeger {
 	}
 	j.env = append(append(os.Environ(), o.Env...),
 		"JAEGER_STATE_DIR="+t.TempDir(),
-		"JAEGER_BIN_DIR="+filepath.Join(root, ".state", "jaeger", "bin"),
+		"JAEGER_BIN_DIR="+BinDir(root),
 		"JAEGER_OTLP_GRPC_PORT="+ports[0],
 		"JAEGER_OTLP_HTTP_PORT="+ports[1],
 		"JAEGER_QUERY_PORT="+ports[2],
@@ -87,6 +87,16 @@ func StartWith(t testing.TB, o Options) *Jaeger {
 		}
 	})
 	return j
+}
+
+// BinDir is the binary cache that scripts/test.sh fills: $JAEGER_BIN_DIR
+// when set (a cache shared by several checkouts), else the checkout's own
+// .state/jaeger/bin.
+func BinDir(root string) string {
+	if dir := os.Getenv("JAEGER_BIN_DIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join(root, ".state", "jaeger", "bin")
 }
 
 func (j *Jaeger) run(args ...string) ([]byte, error) {

@@ -16,7 +16,7 @@ func Root() (string, error) {
 		return "", err
 	}
 	for {
-		if isFile(filepath.Join(dir, "go.work")) && isFile(filepath.Join(dir, "inprocess-grpc", "main.go")) {
+		if IsCheckout(dir) {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
@@ -25,6 +25,12 @@ func Root() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// IsCheckout reports whether dir is the sample's checkout: it has go.work
+// and inprocess-grpc/main.go.
+func IsCheckout(dir string) bool {
+	return isFile(filepath.Join(dir, "go.work")) && isFile(filepath.Join(dir, "inprocess-grpc", "main.go"))
 }
 
 func isFile(path string) bool {

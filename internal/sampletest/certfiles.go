@@ -45,8 +45,8 @@ func certFiles(t *testing.T, p config.Protocol, bin string) {
 		if !Rejected(r, c.want) {
 			t.Errorf("%v %v: exit %d, stderr %q, stdout %q; want exit 2 and one line saying %s", c.env, c.args, r.Code, r.Stderr, r.Stdout, c.want)
 		}
-		if limit := time.Second + startAllowance; r.Elapsed > limit {
-			t.Errorf("%v %v: took %s with -timeout 1s", c.env, c.args, r.Elapsed)
+		if limit := time.Second + startAllowance + r.Late; r.Elapsed > limit {
+			t.Errorf("%v %v: took %s with -timeout 1s; the bound is %s (of which %s is how long this busy machine kept the test's timers waiting)", c.env, c.args, r.Elapsed, limit, r.Late)
 		}
 		noLeaks(t, r)
 	}

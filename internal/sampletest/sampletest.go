@@ -37,6 +37,14 @@ type Result struct {
 	Stdout, Stderr string
 	Code           int
 	Elapsed        time.Duration
+	// Ended is when the process exited, for bounds measured from an
+	// event during the run (time.Since would add how late the test
+	// itself got round to looking).
+	Ended time.Time
+	// Late is how long, over the run, a busy machine kept this test's
+	// timers waiting (see busyProbe): bounds on the time a run takes add
+	// it to their allowance.
+	Late time.Duration
 }
 
 // Output is stdout and stderr together, for checks that a text appears
@@ -57,8 +65,9 @@ type Process struct {
 	t              testing.TB
 	cmd            *exec.Cmd
 	stdout, stderr lockedBuffer
-	start          time.Time
+	start, ended   time.Time
 	done           chan error
+	busy           *busyProbe
 }
 
 // Start starts bin as Run does, without waiting for it to end.
@@ -85,7 +94,12 @@ func StartIn(t testing.TB, dir, bin string, env []string, args ...string) *Proce
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
+	p.busy = startBusyProbe()
+	go func() {
+		err := p.cmd.Wait()
+		p.ended = time.Now()
+		p.done <- err
+	}()
 	return p
 }
 
@@ -119,7 +133,7 @@ func (p *Process) Wait() Result {
 		p.cmd.Process.Kill()
 		p.t.Fatalf("%s %v did not end within a minute; output so far:\n%s%s", p.cmd.Path, p.cmd.Args[1:], p.stdout.String(), p.stderr.String())
 	}
-	r := Result{Stdout: p.stdout.String(), Stderr: p.stderr.String(), Elapsed: time.Since(p.start)}
+	r := Result{Stdout: p.stdout.String(), Stderr: p.stderr.String(), Elapsed: p.ended.Sub(p.start), Ended: p.ended, Late: p.busy.stop()}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):

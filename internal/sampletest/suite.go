@@ -224,8 +224,8 @@ func noCollector(t *testing.T, p config.Protocol, bin string) {
 	}
 	// The program may wait -timeout plus one second; the rest is a generous
 	// allowance for starting the process on a busy machine.
-	if limit := timeout + time.Second + 2*time.Second; r.Elapsed > limit {
-		t.Errorf("took %s with -timeout %s; the bound is %s", r.Elapsed, timeout, limit)
+	if limit := timeout + time.Second + startAllowance + r.Late; r.Elapsed > limit {
+		t.Errorf("took %s with -timeout %s; the bound is %s (of which %s is how long this busy machine kept the test's timers waiting)", r.Elapsed, timeout, limit, r.Late)
 	}
 }
 

@@ -182,8 +182,8 @@ func volumeNoCollector(t *testing.T, p config.Protocol, bin string) {
 	}
 	// Waiting -timeout for the first flush and again for the last, plus a
 	// generous allowance for a busy machine.
-	if limit := 2*time.Second + 1*time.Second + 5*time.Second; r.Elapsed > limit {
-		t.Errorf("took %s with -timeout 1s; the bound is %s", r.Elapsed, limit)
+	if limit := 2*time.Second + 1*time.Second + 5*time.Second + r.Late; r.Elapsed > limit {
+		t.Errorf("took %s with -timeout 1s; the bound is %s (of which %s is how long this busy machine kept the test's timers waiting)", r.Elapsed, limit, r.Late)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -40,7 +41,8 @@ Options:
   --format F        table, md or json (default table)
   --collector C     receiver: the in-process OTLP receiver of internal/receiver (default)
                     jaeger: the Jaeger of scripts/jaeger.sh, on 127.0.0.1:4317 and :4318
-                    (or the ports in JAEGER_OTLP_GRPC_PORT, JAEGER_OTLP_HTTP_PORT)
+                    (or the ports in JAEGER_OTLP_GRPC_PORT, JAEGER_OTLP_HTTP_PORT);
+                    start it first: scripts/jaeger.sh start
   --plot FILE       also draw the main figures to FILE, .svg or .png
   --repo DIR        the sample's checkout (default: found from the current directory)
   -h, --help        show this help
@@ -96,6 +98,16 @@ func ParseOptions(args []string) (Options, error) {
 		if _, err := PlotFormat(o.Plot); err != nil {
 			return o, err
 		}
+		// Found now, not after minutes of measuring.
+		probe, err := os.CreateTemp(filepath.Dir(o.Plot), ".compare-plot-*")
+		if err != nil {
+			return o, fmt.Errorf("invalid --plot %q: cannot write a file in %s (%v)", o.Plot, filepath.Dir(o.Plot), errors.Unwrap(err))
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+	}
+	if o.Repo != "" && !repo.IsCheckout(o.Repo) {
+		return o, fmt.Errorf("invalid --repo %q: not the sample's checkout (no go.work and inprocess-grpc/main.go there)", o.Repo)
 	}
 	return o, nil
 }
