@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -143,5 +144,42 @@ func TestDownloadFails(t *testing.T) {
 				t.Errorf("left behind in the state directory's ui/: %q", left)
 			}
 		})
+	}
+}
+
+// TestOtherSources: JAEGER_UI_ASSETS naming a directory serves the UI from it,
+// and JAEGER_UI=0 serves the placeholder page without a download.
+func TestOtherSources(t *testing.T) {
+	dir := t.TempDir()
+	unpack := exec.Command("tar", "-xzf", jaegertest.UIAssets(t), "-C", dir)
+	if out, err := unpack.CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	var requests atomic.Int32
+	_, download := releaseServer(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.NotFound(w, r)
+	})
+	for _, c := range []struct {
+		name   string
+		env    []string
+		served string
+	}{
+		{"a directory", append([]string{"JAEGER_UI_ASSETS=" + dir}, download...), "(the Jaeger UI)"},
+		{"JAEGER_UI=0", append([]string{"JAEGER_UI=0"}, download...), "(Jaeger's placeholder page, not the UI"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newJaegerScript(t, c.env...)
+			r := s.run("start")
+			if r.code != 0 || !strings.Contains(r.stdout, "  UI:         "+s.queryURL+"/  "+c.served) {
+				t.Errorf("start: exit %d, want 0 and the UI line to say %q; stdout:\n%s\nstderr:\n%s", r.code, c.served, r.stdout, r.stderr)
+			}
+			if strings.Contains(r.stderr, "warning") || strings.Contains(r.stderr, "downloading") {
+				t.Errorf("start warns or downloads:\n%s", r.stderr)
+			}
+		})
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d download requests, want none", n)
 	}
 }
