@@ -2,6 +2,7 @@ package jaegerui
 
 import (
 	"flag"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -42,11 +43,11 @@ func TestTraceInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(page.Title, "inprocess-grpc: main "+id[:7]) {
-		t.Errorf("the trace page's title is %q, want inprocess-grpc: main %s", page.Title, id[:7])
+	if page.Name != "inprocess-grpc: main" || page.ID != id[:7] {
+		t.Errorf("the trace page's heading is %q %q, want \"inprocess-grpc: main\" %q", page.Name, page.ID, id[:7])
 	}
-	if page.TotalSpans != "9" {
-		t.Errorf("the trace page shows Total Spans %q, want 9", page.TotalSpans)
+	if got := page.Overview; got["Services"] != "1" || got["Depth"] != "3" || got["Total Spans"] != "9" {
+		t.Errorf("the trace page's header shows %q, want Services 1, Depth 3, Total Spans 9", got)
 	}
 	// The rows, top to bottom, are the spans in the order of the tree, each
 	// with the UI's error mark exactly where Jaeger stored an error.
@@ -128,7 +129,7 @@ func rowsText(rows []Row) string {
 	return b.String()
 }
 
-// checkPNG fails unless path is a PNG of the browser window's size.
+// checkPNG fails unless path is a PNG of the screenshot window's size.
 func checkPNG(t *testing.T, path string) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -140,7 +141,7 @@ func checkPNG(t *testing.T, path string) {
 	if err != nil {
 		t.Fatalf("the screenshot %s: %v", path, err)
 	}
-	if got := img.Bounds().Dx(); got != 1400 {
-		t.Errorf("the screenshot is %d pixels wide, want 1400", got)
+	if got := fmt.Sprintf("%d,%d", img.Bounds().Dx(), img.Bounds().Dy()); got != screenshotWindow {
+		t.Errorf("the screenshot is %s pixels, want %s", got, screenshotWindow)
 	}
 }

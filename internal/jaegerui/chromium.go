@@ -19,9 +19,13 @@ import (
 	"time"
 )
 
-// Window is the size of the browser window, in CSS pixels: the size of a
-// screenshot.
-const Window = "1400,900"
+// The browser window, in CSS pixels: tall enough for the sample's rows (the
+// trace page draws only the rows in view); a screenshot is as tall as the
+// sample's trace page, which leaves no empty space under its rows.
+const (
+	renderWindow     = "1400,900"
+	screenshotWindow = "1400,520"
+)
 
 // budget is how far virtual time runs after the page starts loading.
 // Chromium does not count the time its fetches take against it, so the
@@ -32,7 +36,12 @@ const budget = 10 * time.Second
 // virtual time has run budget ahead, as chromium --dump-dom prints it.
 func Render(t testing.TB, url string) string {
 	t.Helper()
-	return string(chromium(t, "--dump-dom", url))
+	dom := chromium(t, renderWindow, "--dump-dom", url)
+	if len(dom) == 0 {
+		// Chromium exits 0 when the page does not load, and prints nothing.
+		t.Fatalf("chromium rendered nothing for %s", url)
+	}
+	return string(dom)
 }
 
 // Screenshot loads url and writes a PNG of the window to path.
@@ -42,15 +51,15 @@ func Screenshot(t testing.TB, url, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chromium(t, "--screenshot="+abs, url)
+	chromium(t, screenshotWindow, "--screenshot="+abs, url)
 	if _, err := os.Stat(abs); err != nil {
 		t.Fatalf("chromium made no screenshot of %s: %v", url, err)
 	}
 }
 
-// chromium runs headless Chromium with args after the common ones and
-// returns its stdout.
-func chromium(t testing.TB, args ...string) []byte {
+// chromium runs headless Chromium in a window of size ("width,height") with
+// args after the common ones, and returns its stdout.
+func chromium(t testing.TB, size string, args ...string) []byte {
 	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
@@ -60,18 +69,18 @@ func chromium(t testing.TB, args ...string) []byte {
 		"--headless",
 		"--disable-gpu",
 		"--hide-scrollbars",
-		"--window-size=" + Window,
+		"--window-size=" + size,
 		"--virtual-time-budget=" + strconv.FormatInt(budget.Milliseconds(), 10),
 		"--user-data-dir=" + t.TempDir(),
 		// Nothing but the page: no first-run, sync, update or other
-		// background traffic, and no host name resolves, so the browser
-		// reaches 127.0.0.1 and nothing else.
+		// background traffic, and no host name but 127.0.0.1 resolves, so
+		// the browser reaches 127.0.0.1 and nothing else.
 		"--no-first-run",
 		"--disable-background-networking",
 		"--disable-component-update",
 		"--disable-sync",
 		"--disable-extensions",
-		"--host-resolver-rules=MAP * ~NOTFOUND",
+		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 	}
 	if os.Geteuid() == 0 {
 		// Chromium refuses to run as root with its sandbox on.

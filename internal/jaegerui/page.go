@@ -16,9 +16,10 @@ type Row struct {
 
 // TracePage is what the trace page /trace/<id> shows.
 type TracePage struct {
-	Title      string // the heading: "<service>: <root operation> <id excerpt>"
-	TotalSpans string // the header's "Total Spans"
-	Rows       []Row  // top to bottom
+	Name     string            // the trace's name in the heading: "<service>: <root operation>"
+	ID       string            // the heading's trace id, its first 7 digits
+	Overview map[string]string // the header's figures: "Services": "1", "Total Spans": "9", ...
+	Rows     []Row             // top to bottom
 }
 
 // ParseTracePage reads the trace page out of the DOM Chromium rendered.
@@ -27,16 +28,19 @@ func ParseTracePage(dom string) (TracePage, error) {
 	if err != nil {
 		return TracePage{}, err
 	}
-	var p TracePage
-	if h := byClass(doc, "TracePageHeader--titleRow"); len(h) > 0 {
-		p.Title = text(h[0])
+	p := TracePage{Overview: map[string]string{}}
+	if n := byClass(doc, "TraceName"); len(n) > 0 {
+		p.Name = text(n[0])
 	}
-	for _, item := range byClass(doc, "TracePageHeader--overviewItem") {
-		if label := byClass(item, "TracePageHeader--overviewItem--valueDetail"); len(label) > 0 {
-			_ = label
-		}
-		if strings.HasPrefix(text(item), "Total Spans") {
-			p.TotalSpans = strings.TrimSpace(strings.TrimPrefix(text(item), "Total Spans"))
+	if n := byClass(doc, "TraceIDLength"); len(n) > 0 {
+		p.ID = text(n[0])
+	}
+	for _, item := range byClass(doc, "LabeledList--item") {
+		label := byClass(item, "LabeledList--label")
+		for d := range item.Descendants() {
+			if len(label) > 0 && d.Type == html.ElementNode && d.Data == "strong" {
+				p.Overview[text(label[0])] = text(d)
+			}
 		}
 	}
 	for _, name := range byClass(doc, "span-name") {
@@ -88,7 +92,6 @@ func text(n *html.Node) string {
 	for d := range n.Descendants() {
 		if d.Type == html.TextNode {
 			b.WriteString(d.Data)
-			b.WriteByte(' ')
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
