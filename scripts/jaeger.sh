@@ -406,22 +406,15 @@ download_ui() {
 # unpack_error to what is wrong with the tarball.
 unpack_error=""
 unpack_ui() {
-  local tarball=$1 dest=$2 names types tmp
+  local tarball=$1 dest=$2 names tmp
   [[ -f $dest/index.html ]] && return 0
   if ! names=$(tar -tzf "$tarball" 2>/dev/null); then
     unpack_error="not a .tar.gz that can be read (corrupt, cut short, or not a gzip'd tar archive)"
     return 1
   fi
-  # Only relative paths that stay inside DEST, and only plain files and
-  # directories (a link could point outside).
+  # Only relative paths that stay inside DEST.
   if grep -Eq '^/|(^|/)\.\.(/|$)' <<<"$names"; then
     unpack_error="refused: a member has an absolute path or '..'"
-    return 1
-  fi
-  # (The types are read first: grep -q ending a pipe early would fail tar.)
-  types=$(tar -tvzf "$tarball" | cut -c1)
-  if grep -q '[^-d]' <<<"$types"; then
-    unpack_error="refused: a member is neither a plain file nor a directory"
     return 1
   fi
   if ! grep -Eqx '(\./)?index\.html' <<<"$names"; then
@@ -433,6 +426,14 @@ unpack_ui() {
   if ! tar -xzf "$tarball" -C "$tmp" --no-same-owner 2>/dev/null; then
     rm -rf -- "$tmp"
     unpack_error="could not unpack it into ${dest%/*}"
+    return 1
+  fi
+  # Only plain files and directories: a link could point outside. (GNU tar
+  # makes a link that points outside only once the rest is unpacked, so
+  # none was followed.)
+  if [[ -n $(find "$tmp" ! -type f ! -type d -print -quit) ]]; then
+    rm -rf -- "$tmp"
+    unpack_error="refused: a member is neither a plain file nor a directory"
     return 1
   fi
   chmod 755 -- "$tmp"
