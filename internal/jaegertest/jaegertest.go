@@ -27,7 +27,7 @@ import (
 type Jaeger struct {
 	GRPCAddr string // OTLP/gRPC receiver, host:port
 	HTTPAddr string // OTLP/HTTP receiver, host:port
-	QueryURL string // query API, http://host:port
+	QueryURL string // query API and the Jaeger UI, http://host:port
 
 	script string
 	env    []string
@@ -35,9 +35,9 @@ type Jaeger struct {
 
 // Start builds Jaeger if needed (the first build takes minutes; the
 // binary is cached under the repository's .state/jaeger/bin), starts it on
-// free ports with its state in a temporary directory, and stops it when the
-// test ends. It fails the test if Jaeger cannot be built or started: these
-// tests never skip.
+// free ports with its state in a temporary directory, serving the Jaeger UI
+// build of UIAssets, and stops it when the test ends. It fails the test if
+// Jaeger cannot be built or started: these tests never skip.
 func Start(t testing.TB) *Jaeger {
 	t.Helper()
 	return StartWith(t, Options{})
