@@ -14,6 +14,7 @@ import (
 
 	"example.com/gftrace/internal/jaegertest"
 	"example.com/gftrace/internal/localnet"
+	"example.com/gftrace/internal/repo"
 )
 
 // releaseServer stands in for the Jaeger UI's release page: an HTTPS server on
@@ -148,7 +149,8 @@ func TestDownloadFails(t *testing.T) {
 }
 
 // TestOtherSources: JAEGER_UI_ASSETS naming a directory serves the UI from it,
-// and JAEGER_UI=0 serves the placeholder page without a download.
+// the tail-sampling configuration serves the UI too, and JAEGER_UI=0 serves
+// the placeholder page without a download.
 func TestOtherSources(t *testing.T) {
 	dir := t.TempDir()
 	unpack := exec.Command("tar", "-xzf", jaegertest.UIAssets(t), "-C", dir)
@@ -160,17 +162,24 @@ func TestOtherSources(t *testing.T) {
 		requests.Add(1)
 		http.NotFound(w, r)
 	})
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name   string
 		env    []string
+		args   []string
 		served string
 	}{
-		{"a directory", append([]string{"JAEGER_UI_ASSETS=" + dir}, download...), "(the Jaeger UI)"},
-		{"JAEGER_UI=0", append([]string{"JAEGER_UI=0"}, download...), "(Jaeger's placeholder page, not the UI"},
+		{"a directory", append([]string{"JAEGER_UI_ASSETS=" + dir}, download...), nil, "(the Jaeger UI)"},
+		{"tail sampling", append([]string{"JAEGER_UI_ASSETS=" + dir}, download...),
+			[]string{"--config", filepath.Join(root, "scripts", "jaeger", "tail-sampling.yaml")}, "(the Jaeger UI)"},
+		{"JAEGER_UI=0", append([]string{"JAEGER_UI=0"}, download...), nil, "(Jaeger's placeholder page, not the UI"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newJaegerScript(t, c.env...)
-			r := s.run("start")
+			r := s.run(append([]string{"start"}, c.args...)...)
 			if r.code != 0 || !strings.Contains(r.stdout, "  UI:         "+s.queryURL+"/  "+c.served) {
 				t.Errorf("start: exit %d, want 0 and the UI line to say %q; stdout:\n%s\nstderr:\n%s", r.code, c.served, r.stdout, r.stderr)
 			}
