@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run a local Jaeger v2 (in-memory storage) on 127.0.0.1, built from source
-# with the Go toolchain: no Docker, no download other than Go modules.
+# with the Go toolchain, with the Jaeger UI: no Docker. It downloads Go
+# modules and, once, the Jaeger UI release (none with JAEGER_UI_ASSETS).
 #
 # Usage: scripts/jaeger.sh <command> [args]
 #
@@ -14,7 +15,7 @@
 #                 (default: scripts/jaeger/config.yaml). stop, status and logs
 #                 work the same whichever configuration runs.
 #   stop          Stop the Jaeger this script started (pid file only).
-#   status        Show whether it runs, its pid, ports and files.
+#   status        Show whether it runs, its pid, ports, UI and files.
 #   logs [-n N|--all|-f]
 #                 Print Jaeger's log: the last 100 lines (default), the last
 #                 N lines, all of it, or follow it.
@@ -34,7 +35,7 @@
 # Environment (all optional):
 #   JAEGER_OTLP_GRPC_PORT   OTLP/gRPC receiver                   (4317)
 #   JAEGER_OTLP_HTTP_PORT   OTLP/HTTP receiver                   (4318)
-#   JAEGER_QUERY_PORT       query HTTP API, /api/... (+ UI page) (16686)
+#   JAEGER_QUERY_PORT       query HTTP API, /api/..., and the UI (16686)
 #   JAEGER_QUERY_GRPC_PORT  query gRPC API                       (16685)
 #   JAEGER_HEALTH_PORT      health check, GET /status            (13133)
 #   JAEGER_START_TIMEOUT    seconds to wait for health on start  (60)
@@ -46,6 +47,13 @@
 #                           with no error and not slow that it keeps (10)
 #   JAEGER_TAIL_SLOW_MS     tail-sampling.yaml: a trace longer than this
 #                           is kept                              (500)
+#   JAEGER_UI               1: serve the Jaeger UI; 0: Jaeger's placeholder
+#                           page                                 (1)
+#   JAEGER_UI_ASSETS        the Jaeger UI build to serve: a .tar.gz with
+#                           index.html at its top, or a directory that
+#                           holds index.html                     (download)
+#   JAEGER_UI_URL           where to download it, https only     (the
+#                           jaeger-ui release of Jaeger's version)
 #
 # Every listener binds 127.0.0.1 only (see scripts/jaeger/config.yaml).
 # The binary is built from scripts/jaeger/go.mod (GOWORK=off, -mod=readonly)
@@ -60,8 +68,13 @@
 # holding the lock until then. A partly written binary is never used.
 #
 # The query service serves the HTTP API (/api/services, /api/traces/<id>, ...)
-# but only a placeholder page for the UI: the UI assets are not part of the
-# Go module.
+# and the Jaeger UI at http://127.0.0.1:16686/. The UI is a separate build,
+# not part of the Go module: from JAEGER_UI_ASSETS if set (offline use),
+# else the jaeger-ui release of the Jaeger version in scripts/jaeger/go.mod,
+# downloaded once over HTTPS into $JAEGER_STATE_DIR/ui. If that download
+# fails, Jaeger starts with its placeholder page and a warning says so.
+# start and status say which one the UI's URL serves. A JAEGER_UI_ASSETS
+# path that does not exist exits 2; one that is not a UI build exits 1.
 
 set -euo pipefail
 
@@ -134,7 +147,7 @@ lock() {
 # -s -w: no symbol table/DWARF (smaller, faster link; stack traces still work).
 build_recipe() {
   local version
-  version=$(awk '$1 == "github.com/jaegertracing/jaeger" { print $2; exit }' "$mod_dir/go.mod")
+  version=$(jaeger_version)
   printf '%s\n' -mod=readonly -trimpath \
     "-ldflags=-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=${version:-unknown}"
 }
@@ -432,6 +445,132 @@ load_saved_ports() {
   return 0
 }
 
+# --- UI -------------------------------------------------------------------
+
+# The Jaeger module's version in scripts/jaeger/go.mod. The Jaeger UI is
+# released with the same version numbers, so it names the UI to download.
+jaeger_version() {
+  awk '$1 == "github.com/jaegertracing/jaeger" { print $2; exit }' "$mod_dir/go.mod"
+}
+
+# The directory of UI assets Jaeger serves (config: jaeger_query.ui.assets_path);
+# "" for the placeholder page Jaeger has built in. Set by resolve_ui.
+ui_dir=""
+
+# Decide where the UI comes from: JAEGER_UI_ASSETS (a directory or a .tar.gz),
+# else the Jaeger UI release of jaeger_version, downloaded once into the
+# state directory, else the placeholder page, with a warning that says how
+# to get the UI. Bad JAEGER_UI_ASSETS: exit 2 (no such path) or 1 (not a UI).
+resolve_ui() {
+  ui_dir=""
+  case ${JAEGER_UI:-1} in
+    1) ;;
+    0) return 0 ;;
+    *) usage_error "JAEGER_UI=$JAEGER_UI must be 1 (serve the Jaeger UI, the default) or 0 (the placeholder page)" ;;
+  esac
+  # What an interrupted download or unpack left (start holds the state lock).
+  rm -rf -- "$state_dir"/ui/.download.* "$state_dir"/ui/*.tmp.*
+  local assets=${JAEGER_UI_ASSETS:-}
+  if [[ -n $assets ]]; then
+    [[ -e $assets ]] || usage_error "JAEGER_UI_ASSETS=$assets: no such file or directory"
+    if [[ -d $assets ]]; then
+      [[ -f $assets/index.html ]] || die "JAEGER_UI_ASSETS=$assets: the directory has no index.html (want a Jaeger UI build: index.html and static/)"
+      ui_dir=$(cd -P -- "$assets" && pwd)
+      return 0
+    fi
+    # Keyed on the content, so a changed file is unpacked anew.
+    local dest
+    dest="$state_dir/ui/assets-$(sha256sum <"$assets" | cut -c1-16)"
+    unpack_ui "$assets" "$dest" || die "JAEGER_UI_ASSETS=$assets: $unpack_error"
+    ui_dir=$dest
+    return 0
+  fi
+  local version url dest
+  version=$(jaeger_version)
+  url=${JAEGER_UI_URL:-https://github.com/jaegertracing/jaeger-ui/releases/download/$version/assets.tar.gz}
+  [[ $url == https://* ]] || usage_error "JAEGER_UI_URL=$url: not an https:// URL"
+  dest="$state_dir/ui/download-$(printf '%s' "$url" | sha256sum | cut -c1-16)"
+  if [[ -f $dest/index.html ]] || download_ui "$url" "$dest"; then
+    ui_dir=$dest
+  fi
+}
+
+# download_ui URL DEST: download the UI's .tar.gz over HTTPS and unpack it into
+# DEST. On failure it warns in one line, leaves nothing behind and fails.
+download_ui() {
+  local url=$1 dest=$2 tmp why=""
+  mkdir -p -- "${dest%/*}"
+  tmp=$(mktemp -- "${dest%/*}/.download.XXXXXX")
+  say "downloading the Jaeger UI (once) from $url"
+  if ! why=$(curl -fsS --proto =https --proto-redir =https --location --connect-timeout 10 --max-time 300 \
+    -o "$tmp" -- "$url" 2>&1); then
+    why=${why:-curl failed}
+  elif ! unpack_ui "$tmp" "$dest"; then
+    why="the download: $unpack_error"
+  fi
+  rm -f -- "$tmp"
+  [[ -z $why ]] && return 0
+  say "warning: no Jaeger UI from $url (${why//$'\n'/ }); serving Jaeger's placeholder page instead. To get the UI: set JAEGER_UI_ASSETS to a Jaeger UI build (.tar.gz or directory), or allow the download"
+  return 1
+}
+
+# unpack_ui TARBALL DEST: unpack a Jaeger UI build (a .tar.gz with
+# index.html at its top) into DEST. It unpacks into a temporary directory and
+# renames that into place, so a refused, failed or interrupted unpack leaves
+# nothing that a later start would take for the UI. On failure it sets
+# unpack_error to what is wrong with the tarball.
+unpack_error=""
+unpack_ui() {
+  local tarball=$1 dest=$2 names tmp
+  [[ -f $dest/index.html ]] && return 0
+  if ! names=$(tar -tzf "$tarball" 2>/dev/null); then
+    unpack_error="not a .tar.gz that can be read (corrupt, cut short, or not a gzip'd tar archive)"
+    return 1
+  fi
+  # Only relative paths that stay inside DEST.
+  if grep -Eq '^/|(^|/)\.\.(/|$)' <<<"$names"; then
+    unpack_error="refused: a member has an absolute path or '..'"
+    return 1
+  fi
+  if ! grep -Eqx '(\./)?index\.html' <<<"$names"; then
+    unpack_error="no index.html at the top of the archive (want a Jaeger UI build: index.html and static/)"
+    return 1
+  fi
+  mkdir -p -- "${dest%/*}"
+  tmp=$(mktemp -d -- "$dest.tmp.XXXXXX")
+  if ! tar -xzf "$tarball" -C "$tmp" --no-same-owner 2>/dev/null; then
+    rm -rf -- "$tmp"
+    unpack_error="could not unpack it into ${dest%/*}"
+    return 1
+  fi
+  # Only plain files and directories: a link could point outside. (GNU tar
+  # makes a link that points outside only once the rest is unpacked, so
+  # none was followed.)
+  if [[ -n $(find "$tmp" ! -type f ! -type d -print -quit) ]]; then
+    rm -rf -- "$tmp"
+    unpack_error="refused: a member is neither a plain file nor a directory"
+    return 1
+  fi
+  chmod 755 -- "$tmp"
+  rm -rf -- "$dest"
+  mv -- "$tmp" "$dest"
+}
+
+# What Jaeger's query port serves at /, as a user would see it.
+describe_ui() {
+  local page served
+  if ! page=$(curl -fsS -m 2 "http://127.0.0.1:$1/" 2>&1); then
+    served="no page: ${page//$'\n'/ }"
+  else
+    case $page in
+      *"<title>Jaeger UI</title>"*) served="the Jaeger UI" ;;
+      *"placeholder for the Jaeger UI"*) served="Jaeger's placeholder page, not the UI: see JAEGER_UI_ASSETS in '$0 help'" ;;
+      *) served="a page that is neither the Jaeger UI nor Jaeger's placeholder" ;;
+    esac
+  fi
+  printf '  UI:         http://127.0.0.1:%s/  (%s)\n' "$1" "$served"
+}
+
 # --- commands -------------------------------------------------------------
 
 cmd_start() {
@@ -467,6 +606,7 @@ cmd_start() {
   rm -f -- "$pid_file"
 
   check_ports_free
+  resolve_ui
 
   # Not in $(…): build's traps must be this shell's, so that a signal to
   # jaeger.sh stops the build too.
@@ -491,6 +631,7 @@ cmd_start() {
   for i in "${!port_vars[@]}"; do
     env_args+=("${port_vars[$i]}=${ports[$i]}")
   done
+  env_args+=("JAEGER_UI_ASSETS_PATH=$ui_dir")
   say "starting $bin --config $config"
   # setsid: own session, so a Ctrl-C in the calling terminal does not reach
   # it. (In a non-interactive shell a background job is no process group
@@ -537,6 +678,7 @@ cmd_start() {
   say "Jaeger is running (pid $pid, healthy)"
   describe_ports
   printf '  API: http://127.0.0.1:%s/api/services  log: %s\n' "${ports[2]}" "$log_file"
+  describe_ui "${ports[2]}"
 }
 
 # TERM, wait up to JAEGER_STOP_TIMEOUT, then KILL. Fails if it survives.
@@ -593,6 +735,7 @@ cmd_status() {
   health=$(http_code "${ports[4]}" /status)
   echo "Jaeger is running (pid $pid, health: HTTP $health)"
   describe_ports
+  describe_ui "${ports[2]}"
   echo "  binary:     $(readlink -- "/proc/$pid/exe" 2>/dev/null || echo unknown)"
   echo "  log:        $log_file"
   echo "  state dir:  $state_dir"

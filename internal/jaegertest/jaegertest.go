@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,17 +27,17 @@ import (
 type Jaeger struct {
 	GRPCAddr string // OTLP/gRPC receiver, host:port
 	HTTPAddr string // OTLP/HTTP receiver, host:port
-	QueryURL string // query API, http://host:port
+	QueryURL string // query API and the Jaeger UI, http://host:port
 
 	script string
 	env    []string
 }
 
 // Start builds Jaeger if needed (the first build takes minutes; the
-// binary is cached in BinDir), starts it on
-// free ports with its state in a temporary directory, and stops it when the
-// test ends. It fails the test if Jaeger cannot be built or started: these
-// tests never skip.
+// binary is cached in BinDir), starts it on free ports with its state in a
+// temporary directory, serving the Jaeger UI build of UIAssets, and stops
+// it when the test ends. It fails the test if Jaeger cannot be built or
+// started: these tests never skip.
 func Start(t testing.TB) *Jaeger {
 	t.Helper()
 	return StartWith(t, Options{})
@@ -58,6 +59,7 @@ func StartWith(t testing.TB, o Options) *Jaeger {
 	if err != nil {
 		t.Fatal(err)
 	}
+	assets := UIAssets(t)
 	ports := localnet.FreePorts(t, 5)
 	j := &Jaeger{
 		GRPCAddr: "127.0.0.1:" + ports[0],
@@ -65,7 +67,10 @@ func StartWith(t testing.TB, o Options) *Jaeger {
 		QueryURL: "http://127.0.0.1:" + ports[2],
 		script:   filepath.Join(root, "scripts", "jaeger.sh"),
 	}
-	j.env = append(append(os.Environ(), o.Env...),
+	// The UI from the shared build, never a download: o.Env, later, may
+	// override these.
+	env := append(os.Environ(), "JAEGER_UI=1", "JAEGER_UI_ASSETS="+assets)
+	j.env = append(append(env, o.Env...),
 		"JAEGER_STATE_DIR="+t.TempDir(),
 		"JAEGER_BIN_DIR="+BinDir(root),
 		"JAEGER_OTLP_GRPC_PORT="+ports[0],
@@ -97,6 +102,46 @@ func BinDir(root string) string {
 		return dir
 	}
 	return filepath.Join(root, ".state", "jaeger", "bin")
+}
+
+// UIAssets returns the path of the Jaeger UI build that the tests serve:
+// jaeger-ui/jaeger-ui-<version>-assets.tar.gz, for the Jaeger version in
+// scripts/jaeger/go.mod, in the directory shared/ beside the checkout (or
+// $SHARED_DIR, for a checkout elsewhere). It fails the test, naming the
+// file, when that is missing.
+func UIAssets(t testing.TB) string {
+	t.Helper()
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, err := jaegerVersion(filepath.Join(root, "scripts", "jaeger", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := os.Getenv("SHARED_DIR")
+	if shared == "" {
+		shared = filepath.Join(filepath.Dir(root), "shared")
+	}
+	path := filepath.Join(shared, "jaeger-ui", "jaeger-ui-"+version+"-assets.tar.gz")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the Jaeger UI build that the tests serve is missing: %v (it belongs in shared/ beside the checkout, or in $SHARED_DIR; see shared/jaeger-ui/README.md)", err)
+	}
+	return path
+}
+
+// jaegerVersion reads the version of the Jaeger module that go.mod pins.
+func jaegerVersion(gomod string) (string, error) {
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(string(data)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "github.com/jaegertracing/jaeger" {
+			return f[1], nil
+		}
+	}
+	return "", fmt.Errorf("%s does not require github.com/jaegertracing/jaeger", gomod)
 }
 
 func (j *Jaeger) run(args ...string) ([]byte, error) {
