@@ -24,9 +24,9 @@ import (
 	"example.com/gftrace/common/waterfall"
 )
 
-// JaegerUI and JaegerAPI are where a Jaeger on the default ports serves a trace: the UI
-// of Jaeger's Docker image, and the API of every Jaeger. The Jaeger that
-// scripts/jaeger.sh builds has no UI: its page is a placeholder.
+// JaegerUI and JaegerAPI are where a Jaeger on the default ports serves a
+// trace: its UI (Jaeger's Docker image, or scripts/jaeger.sh with the UI
+// assets), and its API, which every Jaeger serves.
 const (
 	JaegerUI  = "http://localhost:16686/trace/"
 	JaegerAPI = "http://localhost:16686/api/traces/"
@@ -57,7 +57,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 	}
 	code := outcome(&b, cfg, res)
 	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Recorded > 0 {
-		fmt.Fprintf(&b, "View it in Jaeger: %s%s (the UI of Jaeger's Docker image; the Jaeger of scripts/jaeger.sh has no UI: %s%s)\n", JaegerUI, id, JaegerAPI, id)
+		fmt.Fprintf(&b, "View it in Jaeger: %s%s (its API: %s%s)\n", JaegerUI, id, JaegerAPI, id)
 	}
 	io.WriteString(w, b.String()) // what came from outside is redacted in the cause
 	return code
