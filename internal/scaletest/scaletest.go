@@ -89,6 +89,14 @@ func Start(t testing.TB, env []string, args ...string) *Topology {
 		env:    append(append(cacheEnv(root), env...), "SCALE_STATE_DIR="+t.TempDir()),
 	}
 	out, code := script(t, topo.script, topo.env, append([]string{"start"}, args...)...)
+	// A free port that scale.sh picked can be taken by another process
+	// before the collector binds it (the tests of other packages run at the
+	// same time); scale.sh then stops what it started, and a second start
+	// picks other ports. Any other failure fails at once.
+	for try := 1; code != 0 && try < 3 && strings.Contains(out, "address already in use"); try++ {
+		t.Logf("scripts/scale.sh start %v: a port was taken meanwhile; starting again with other ports", args)
+		out, code = script(t, topo.script, topo.env, append([]string{"start"}, args...)...)
+	}
 	if code != 0 {
 		t.Fatalf("scripts/scale.sh start %v: exit %d\n%s", args, code, out)
 	}
