@@ -92,6 +92,10 @@ type Config struct {
 	Users      []int
 	Timeout    time.Duration // the longest the program waits for the collector at the end
 	JSON       bool          // print the result as one JSON line instead of the report
+	// OwnProvider (-provider own) exports with the sample's own provider
+	// even where gf's Init would do: over OTLP/HTTP its client reads every
+	// answer, which gf's cannot (see delivery's unseen.go).
+	OwnProvider bool
 
 	Sampling // the head sampler, from -sample or OTEL_TRACES_SAMPLER (see sampler.go)
 
@@ -189,8 +193,8 @@ func Load(p Protocol) (cfg Config, exit int, ok bool) {
 
 // flags are the command line's values, as newFlagSet defines them.
 type flags struct {
-	endpoint, path, token, ca, cert, key, service, users, timeout, traces, workers, sample *string
-	useTLS, pace, asJSON                                                                   *bool
+	endpoint, path, token, ca, cert, key, service, users, timeout, traces, workers, sample, provider *string
+	useTLS, pace, asJSON                                                                             *bool
 }
 
 // newFlagSet defines the flags of the main for p: the one list, which
@@ -215,6 +219,7 @@ func newFlagSet(p Protocol) (*flag.FlagSet, flags) {
 		pace:     fs.Bool("pace", true, ""),
 		asJSON:   fs.Bool("json", false, ""),
 		sample:   fs.String("sample", "", ""),
+		provider: fs.String("provider", "gf", ""),
 	}
 }
 
@@ -298,6 +303,13 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		return Config{}, nil, err
 	}
 	cfg.Pace, cfg.JSON = *f.pace, *f.asJSON
+	switch *f.provider {
+	case "gf":
+	case "own":
+		cfg.OwnProvider = true
+	default:
+		return Config{}, nil, fmt.Errorf("invalid -provider %q: want gf (gf's Init) or own (the sample's own provider, which reads every answer)", *f.provider)
+	}
 	if cfg.Batch, err = parseBatch(getenv, cfg.Traces > 1); err != nil {
 		return Config{}, nil, err
 	}
@@ -543,6 +555,8 @@ OTEL_EXPORTER_OTLP_X.
   -timeout                                         5s     (the longest to wait for the collector at the end)
   -json                                            off    (print the result as one JSON line, the last on stdout,
                                                           instead of the report)
+  -provider                                        gf     (gf: gf's Init; own: the sample's own provider, whose
+                                                          OTLP/HTTP client reads every collector answer)
   -sample    OTEL_TRACES_SAMPLER                   (none: every trace, as gf's Init)
              OTEL_TRACES_SAMPLER_ARG               (the ratio of the *traceidratio samplers; 1 when unset)
              -sample R keeps the share R (0 to 1) of new traces: parentbased_traceidratio with

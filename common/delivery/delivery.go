@@ -53,6 +53,10 @@ type Watcher struct {
 	stopped error     // why no span may go any more, or nil (see stop)
 	verdict bool      // stopped because the endpoint is no OTLP collector: it took no span
 	status  string    // the HTTP status of the check's answer when it refused
+
+	// For an exporter whose answers are unseen (see unseen.go):
+	vouched int64 // spans counted delivered before the last check that found an OTLP collector
+	closing error // what a check after exports found, when not an OTLP collector
 }
 
 // NewWatcher makes a Watcher for the collector at cfg.Endpoint; it changes
@@ -148,6 +152,27 @@ func (w *Watcher) Flush() {
 	w.mu.Lock()
 	w.waited = time.Since(start)
 	w.mu.Unlock()
+	w.close()
+}
+
+// close makes the closing check (see unseen.go) when the exporter's
+// answers are unseen and spans went since the last good check.
+func (w *Watcher) close() {
+	w.mu.Lock()
+	vouched, verdict := w.vouched, w.verdict
+	w.mu.Unlock()
+	delivered := w.counts().Delivered
+	if !AnswersUnread(w.cfg) || verdict || delivered <= vouched {
+		return
+	}
+	found := closingCheck(context.Background(), w.cfg)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if found == nil {
+		w.vouched = delivered
+	} else {
+		w.closing = found
+	}
 }
 
 // Sync is Flush in the middle of a run: it waits the same way and returns
@@ -182,6 +207,7 @@ func (w *Watcher) Sync() error {
 	}
 	var unreached error // why no connection was made, if none was
 	if !checked {
+		before := w.counts().Delivered
 		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
 		found := check(waitCtx, w.cfg, true)
 		cancelWait()
@@ -189,6 +215,9 @@ func (w *Watcher) Sync() error {
 		switch {
 		case verdict(found):
 			w.handle(found)
+			w.mu.Lock()
+			w.closing = found
+			w.mu.Unlock()
 			w.stop(found, true)
 			return found
 		case errors.As(found, &status):
@@ -199,7 +228,7 @@ func (w *Watcher) Sync() error {
 			unreached = found
 		default:
 			w.mu.Lock()
-			w.checked = true
+			w.checked, w.vouched = true, before
 			w.mu.Unlock()
 		}
 	}
@@ -278,6 +307,15 @@ type Result struct {
 	// Refusal is the HTTP status with which the collector refused the
 	// program's check (see check), or "".
 	Refusal string
+	// Unseen counts the spans the exporter counted as delivered, on answers
+	// this program cannot see, that no check vouched for (see unseen.go):
+	// they are not in Delivered, and count as unconfirmed. Closing is what
+	// the check after them found.
+	Unseen  int64
+	Closing error
+	// AnswersUnread tells whether the exporter's answers are unseen (gf's
+	// otlphttp.Init): then Delivered rests on its count and on the checks.
+	AnswersUnread bool
 }
 
 // Lost is the number of spans that did not reach the collector: failed,
@@ -301,6 +339,23 @@ func (r Result) NoneRecorded() bool { return r.Made > 0 && r.Recorded == 0 }
 // Result reads the counts. Call it after Flush and the exporter's shutdown,
 // so that no export is still in flight.
 func (w *Watcher) Result() Result {
+	r := w.counts()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r.Errs = append([]error(nil), w.errs...)
+	r.Timeout, r.Waited, r.Refusal = w.cfg.Timeout, w.waited, w.status
+	r.AnswersUnread = AnswersUnread(w.cfg)
+	if r.AnswersUnread && w.closing != nil && r.Delivered > w.vouched {
+		// The exporter's count since the last good check rests on answers
+		// nobody saw, and a check after them found no OTLP collector.
+		r.Unseen, r.Closing = r.Delivered-w.vouched, w.closing
+		r.Delivered = w.vouched
+	}
+	return r
+}
+
+// counts reads the SDK's counts.
+func (w *Watcher) counts() Result {
 	var rm metricdata.ResourceMetrics
 	if err := w.reader.Collect(context.Background(), &rm); err != nil {
 		w.handle(err)
@@ -329,16 +384,6 @@ func (w *Watcher) Result() Result {
 				}
 			}
 		}
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	r.Errs = append([]error(nil), w.errs...)
-	r.Timeout, r.Waited, r.Refusal = w.cfg.Timeout, w.waited, w.status
-	if w.verdict {
-		// Whatever the exporter may have sent, that endpoint took no span
-		// as a collector does.
-		r.Failed += r.Delivered
-		r.Delivered = 0
 	}
 	return r
 }

@@ -26,6 +26,8 @@ type Result struct {
 	Dropped     int64   `json:"dropped"`            // spans the batch processor dropped, its queue full
 	Failed      int64   `json:"failed"`             // spans whose export failed or that the collector rejected
 	Unconfirmed int64   `json:"unconfirmed"`        // spans still queued or in flight when the program stopped waiting
+	Unseen      int64   `json:"unseen,omitempty"`   // of the unconfirmed, spans the exporter counted delivered on answers no check vouched for
+	Answers     string  `json:"answers,omitempty"`  // how delivery is known when the exporter's answers are unseen (gf's otlphttp.Init)
 	Cause       string  `json:"cause,omitempty"`    // why not every span was delivered
 	Summary     string  `json:"summary"`            // the report's summary line
 	Hint        string  `json:"hint,omitempty"`     // the report's advice after a failure
@@ -59,7 +61,8 @@ func (r *Run) result(res delivery.Result, code int) Result {
 		Program: cfg.Protocol.Program(), Protocol: cfg.Protocol.String(), Target: cfg.Target(),
 		Sampler: cfg.SamplerSetting, Made: res.Made, Recorded: res.Recorded, Delivered: res.Delivered, Dropped: res.Dropped, Failed: res.Failed,
 		Unconfirmed: res.Recorded - res.Delivered - res.Failed - res.Dropped,
-		Cause:       res.Cause(cfg.Target()), Summary: Summary(cfg, res), Hint: Hint(cfg, res),
+		Unseen:      res.Unseen, Answers: Answers(res),
+		Cause: cause(res, cfg.Target()), Summary: Summary(cfg, res), Hint: Hint(cfg, res),
 		WaitedMS: ms(res.Waited.Seconds()), ExitCode: code,
 	}
 	if r.picture != nil {

@@ -26,6 +26,7 @@ func honesty(t *testing.T, p config.Protocol, bin string) {
 	if p == config.HTTP {
 		t.Run("answers that are not OTLP", func(t *testing.T) { notOTLP(t, bin) })
 		t.Run("redirects are not followed", func(t *testing.T) { redirects(t, bin) })
+		t.Run("answers after the check", func(t *testing.T) { unseen(t, bin) })
 	}
 	t.Run("causes name what the collector did", func(t *testing.T) { causes(t, p, bin) })
 	t.Run("a -traces run ends within -timeout of the collector's end", func(t *testing.T) { collectorEnds(t, p, bin) })
