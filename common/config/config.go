@@ -249,10 +249,9 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		if p != HTTP {
 			return Config{}, nil, errors.New("-path is for OTLP/HTTP only; a gRPC endpoint has no path")
 		}
-		if !strings.HasPrefix(*f.path, "/") {
-			return Config{}, nil, fmt.Errorf("invalid -path %q: it must start with /", *f.path)
+		if cfg.Path, err = parsePath(*f.path); err != nil {
+			return Config{}, nil, fmt.Errorf("invalid -path %q: %v", *f.path, err)
 		}
-		cfg.Path = *f.path
 	}
 
 	// Before the TLS files, whose reading it bounds.
@@ -477,6 +476,23 @@ func ParseEndpoint(raw string) (hostPort, path string, err error) {
 	}
 	hostPort, err = splitHostPort(raw)
 	return hostPort, path, err
+}
+
+// parsePath checks a -path as ParseEndpoint checks the path of a URL, and
+// returns it as that does (unescaped): a path that is no URL path would make
+// the exporter fall back to its default endpoint, the token with it.
+func parsePath(raw string) (string, error) {
+	if !strings.HasPrefix(raw, "/") {
+		return "", errors.New("it must start with /")
+	}
+	u, err := url.Parse("http://127.0.0.1" + raw)
+	switch {
+	case err != nil:
+		return "", errors.New("not a URL path (a % must start an escape such as %2F, and control characters are not allowed)")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		return "", errors.New("a path with a query or fragment is not accepted")
+	}
+	return u.Path, nil
 }
 
 // splitHostPort checks host:port and returns it with the port in its

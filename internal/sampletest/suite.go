@@ -268,6 +268,11 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 		{args: []string{"-endpoint", "http://" + rec.Addr, "-tls"}, want: "-tls"},
 		{args: []string{"-endpoint", "http://" + rec.Addr, "-ca", ca.CAFile}, want: "-ca"},
 		{args: []string{"-token", Token + "\n"}, want: "-token"},
+		// A path that is no URL path: the own provider's exporter would
+		// fall back to https://localhost:4318, and the token with it.
+		{args: []string{"-path", "/v1/%zz", "-token", Token}, want: "-path"},
+		{args: []string{"-path", "/v1/\x7f", "-token", Token}, want: "-path"},
+		{args: []string{"-path", "/v1/traces?x=1", "-token", Token}, want: "-path"},
 	}
 	for _, c := range cases {
 		args := append([]string{"-endpoint", rec.Addr}, c.args...)
