@@ -57,6 +57,9 @@ type Watcher struct {
 	// For an exporter whose answers are unseen (see unseen.go):
 	vouched int64 // spans counted delivered before the last check that found an OTLP collector
 	closing error // what a check after exports found, when not an OTLP collector
+	// what the closing check found when it proves nothing either way (no
+	// connection, no answer, a refusal)
+	inconclusive error
 }
 
 // NewWatcher makes a Watcher for the collector at cfg.Endpoint; it changes
@@ -159,19 +162,22 @@ func (w *Watcher) Flush() {
 // answers are unseen and spans went since the last good check.
 func (w *Watcher) close() {
 	w.mu.Lock()
-	vouched, verdict := w.vouched, w.verdict
+	vouched, judged := w.vouched, w.verdict
 	w.mu.Unlock()
 	delivered := w.counts().Delivered
-	if !AnswersUnread(w.cfg) || verdict || delivered <= vouched {
+	if !AnswersUnread(w.cfg) || judged || delivered <= vouched {
 		return
 	}
 	found := closingCheck(context.Background(), w.cfg)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if found == nil {
+	switch {
+	case found == nil:
 		w.vouched = delivered
-	} else {
+	case verdict(found):
 		w.closing = found
+	default:
+		w.inconclusive = found
 	}
 }
 
@@ -313,6 +319,10 @@ type Result struct {
 	// the check after them found.
 	Unseen  int64
 	Closing error
+	// Inconclusive is what the closing check found when it proved nothing
+	// either way (no connection, no answer, a refusal): the exporter's
+	// count stands.
+	Inconclusive error
 	// AnswersUnread tells whether the exporter's answers are unseen (gf's
 	// otlphttp.Init): then Delivered rests on its count and on the checks.
 	AnswersUnread bool
@@ -344,7 +354,7 @@ func (w *Watcher) Result() Result {
 	defer w.mu.Unlock()
 	r.Errs = append([]error(nil), w.errs...)
 	r.Timeout, r.Waited, r.Refusal = w.cfg.Timeout, w.waited, w.status
-	r.AnswersUnread = AnswersUnread(w.cfg)
+	r.AnswersUnread, r.Inconclusive = AnswersUnread(w.cfg), w.inconclusive
 	if r.AnswersUnread && w.closing != nil && r.Delivered > w.vouched {
 		// The exporter's count since the last good check rests on answers
 		// nobody saw, and a check after them found no OTLP collector.

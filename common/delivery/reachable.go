@@ -54,14 +54,6 @@ type errNoConnection struct{ err error }
 func (e errNoConnection) Error() string { return "no connection: " + e.err.Error() }
 func (e errNoConnection) Unwrap() error { return e.err }
 
-// errNoAnswer is httpCheck's error when a connection was made but no
-// answer came: the opening check leaves that to the exporter (see check);
-// the closing check (see unseen.go) counts it as no OTLP answer.
-type errNoAnswer struct{ err error }
-
-func (e errNoAnswer) Error() string { return "no answer: " + e.err.Error() }
-func (e errNoAnswer) Unwrap() error { return e.err }
-
 // errRefused is the check's error when every connection was refused until
 // the flush's deadline.
 type errRefused struct{ err error }
@@ -90,8 +82,8 @@ func check(ctx context.Context, cfg config.Config, poll bool) error {
 			refused = err
 		}
 		switch {
-		case connected && (err == nil || errors.As(err, new(errNoAnswer))):
-			return nil // no answer: the exporter's to report
+		case connected && err == nil:
+			return nil
 		case connected:
 			return err
 		case !poll:
@@ -170,7 +162,7 @@ func httpCheck(ctx context.Context, cfg config.Config) (bool, error) {
 	resp, err := client.Do(req)
 	switch {
 	case err != nil && connected.Load():
-		return true, errNoAnswer{err} // no answer, a hang-up
+		return true, nil // no answer, a hang-up: the exporter's to report
 	case err != nil:
 		return false, err
 	}

@@ -15,8 +15,10 @@ import (
 // program vouches only for what its own checks saw: the check before the
 // first export (see reachable.go) and a closing check after the last. Spans
 // the exporter counted as delivered after the last check that found an
-// OTLP collector, when a later check found none, are unconfirmed, not
-// delivered. Both checks passing proves that an OTLP collector answered at
+// OTLP collector, when a later check found something else there (a page, a
+// redirect, an answer the exporter misreads), are unconfirmed, not
+// delivered. A later check that finds nobody, or no answer, proves nothing
+// either way: the exporter's count stands, and the report says so. Both checks passing proves that an OTLP collector answered at
 // those two moments, not that it answered each export in between (a
 // round-robin proxy over a collector and a web page would pass). The own
 // provider (-provider own, package provider) reads every answer with
@@ -28,18 +30,21 @@ func AnswersUnread(cfg config.Config) bool {
 	return cfg.Protocol == config.HTTP && cfg.HTTPClient == nil && cfg.Endpoint != ""
 }
 
-// closingCheck sends the collector an empty export after the last export
-// and returns nil only when an OTLP collector answered it, within
-// answerLimit: anything else, no answer or no connection included, leaves
-// the exports since the last good check unconfirmed.
+// closingCheck sends the collector an empty export after the last export,
+// within answerLimit, and tells what it found, as the check before the
+// first export does: nil for an OTLP collector, a verdict (see verdict) for
+// a web page, a redirect or an answer the exporter misreads, which leaves
+// the exports since the last good check unconfirmed. Anything else (no
+// connection, no answer, a refusal) proves nothing either way: the
+// exporter's count stands, and the report says what the check found.
 func closingCheck(ctx context.Context, cfg config.Config) error {
 	ctx, cancel := context.WithTimeout(ctx, answerLimit)
 	defer cancel()
-	connected, err := httpCheck(ctx, cfg)
-	if !connected && err == nil {
-		return errors.New("no check could be made")
+	found := check(ctx, cfg, false)
+	if found == nil && ctx.Err() != nil {
+		return errors.New("no answer within " + answerLimit.String())
 	}
-	return err
+	return found
 }
 
 // UnseenCause says why r.Unseen spans are unconfirmed, or "" when none is.
@@ -55,8 +60,6 @@ func (r Result) UnseenCause() string {
 func describeCheck(err error) string {
 	var unreadable *UnreadableError
 	switch {
-	case errors.As(err, new(errNoAnswer)):
-		return "no answer within " + answerLimit.String()
 	case errors.As(err, &unreadable):
 		return fmt.Sprintf("an answer in %q, in which the exporter cannot read the spans rejected", unreadable.ContentType)
 	}

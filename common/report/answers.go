@@ -1,6 +1,11 @@
 package report
 
-import "example.com/gftrace/common/delivery"
+import (
+	"fmt"
+	"strings"
+
+	"example.com/gftrace/common/delivery"
+)
 
 // unseenHint is the advice after spans whose answers nobody saw (see
 // delivery's unseen.go).
@@ -13,7 +18,11 @@ func Answers(res delivery.Result) string {
 	if !res.AnswersUnread || res.Delivered == 0 {
 		return ""
 	}
-	return "Answers unseen: gf's OTLP/HTTP exporter counts any 2xx answer as delivered and this program cannot read its answers; an OTLP collector answered this program's checks before the first export and after the last, which does not prove that it answered every export in between (-provider own reads every answer)."
+	const unseen = "Answers unseen: gf's OTLP/HTTP exporter counts any 2xx answer as delivered and this program cannot read its answers; "
+	if res.Inconclusive != nil {
+		return unseen + fmt.Sprintf("an OTLP collector answered this program's check before the first export, but the check after the last found %q, so the count rests on the exporter's word alone (-provider own reads every answer).", res.Inconclusive.Error())
+	}
+	return unseen + "an OTLP collector answered this program's checks before the first export and after the last, which does not prove that it answered every export in between (-provider own reads every answer)."
 }
 
 // cause is why not every span was delivered, or "": the spans whose
@@ -24,7 +33,8 @@ func cause(res delivery.Result, where string) string {
 		return res.Cause(where)
 	}
 	if res.Failed > 0 || res.Dropped > 0 {
-		if other := res.Cause(where); other != "" {
+		// The other cause may be the same finding, in the exporter's words.
+		if other := res.Cause(where); other != "" && !strings.Contains(other, res.Closing.Error()) {
 			return unseen + "; and " + other
 		}
 	}

@@ -2,8 +2,10 @@ package sampletest
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/internal/receiver"
@@ -23,6 +25,12 @@ func unseen(t *testing.T, bin string) {
 		delivered, unseen  int64
 		summary, elsewhere string
 		elsewhereSpans     int
+	}
+	for _, way := range tokenWays(config.HTTP) {
+		t.Run("a disconnect, then a web page, "+way.name, func(t *testing.T) {
+			t.Parallel()
+			disconnectThenPage(t, bin, way)
+		})
 	}
 	cases := []struct {
 		name    string
@@ -103,4 +111,46 @@ func unseen(t *testing.T, bin string) {
 			})
 		}
 	}
+}
+
+// disconnectThenPage stops the collector in the middle of a -traces run and
+// brings a web page up on its port: the spans the collector took before
+// stay delivered where the answers were read (the own provider), and are
+// unconfirmed, not failed, where they were not (gf's Init); the run stops.
+func disconnectThenPage(t *testing.T, bin string, way run) {
+	rec := NewReceiverWith(config.HTTP, receiver.Options{CountOnly: true})
+	defer rec.Close()
+	args := append([]string{"-endpoint", rec.Addr, "-traces", "5000000", "-concurrency", "4", "-timeout", "3s", "-json"}, way.args...)
+	proc := Start(t, bin, way.env, args...)
+	if !rec.WaitSpans(20000, 30*time.Second) {
+		proc.Signal(os.Kill)
+		t.Fatalf("no spans arrived; output:\n%s", proc.Wait().Output())
+	}
+	rec.Stop()
+	taken := rec.SpanCount()
+	time.Sleep(500 * time.Millisecond) // exports meanwhile lose their connection
+	rec.SetFault(receiver.Fault{Status: 200, ContentType: "text/html", Body: "<html>maintenance</html>"})
+	if err := rec.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	r := proc.Wait()
+	res := Outcome(t, r)
+	if r.Code != 1 {
+		t.Errorf("exit code %d, want 1; output:\n%s", r.Code, r.Output())
+	}
+	if got := rec.SpanCount(); got != taken {
+		t.Errorf("the page recorded spans: %d after, %d before", got, taken)
+	}
+	if way.args == nil && way.env == nil { // gf's Init: the answers were never seen
+		if res.Delivered != 0 || res.Unseen < int64(taken) || res.Failed > res.Recorded-int64(taken) {
+			t.Errorf("delivered %d, unseen %d, failed %d of %d; the collector took %d whose answers nobody saw: want them unconfirmed, not failed",
+				res.Delivered, res.Unseen, res.Failed, res.Recorded, taken)
+		}
+	} else if res.Delivered != int64(taken) || res.Unseen != 0 {
+		t.Errorf("delivered %d, unseen %d; the collector took and answered %d before the page came", res.Delivered, res.Unseen, taken)
+	}
+	if res.Delivered+res.Failed+res.Dropped+res.Unconfirmed != res.Recorded {
+		t.Errorf("counts do not add up: %+v", res)
+	}
+	noLeaks(t, r)
 }
