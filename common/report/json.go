@@ -10,6 +10,7 @@ import (
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
 	"example.com/gftrace/common/load"
+	"example.com/gftrace/common/printable"
 )
 
 // Result is what a run did, for scripts: -json prints it as one line, the
@@ -62,7 +63,7 @@ func (r *Run) result(res delivery.Result, code int) Result {
 		Sampler: cfg.SamplerSetting, Made: res.Made, Recorded: res.Recorded, Delivered: res.Delivered, Dropped: res.Dropped, Failed: res.Failed,
 		Unconfirmed: res.Recorded - res.Delivered - res.Failed - res.Dropped,
 		Unseen:      res.Unseen, Answers: Answers(res),
-		Cause: cause(res, cfg.Target()), Summary: Summary(cfg, res), Hint: Hint(cfg, res),
+		Cause: printable.Escaped(cause(res, cfg.Target())), Summary: Summary(cfg, res), Hint: Hint(cfg, res),
 		WaitedMS: ms(res.Waited.Seconds()), ExitCode: code,
 	}
 	if r.picture != nil {
@@ -80,7 +81,7 @@ func (r *Run) result(res delivery.Result, code int) Result {
 			v.SpansPerSecond = float64(res.Delivered) / secs
 		}
 		if st.Stopped != nil {
-			v.Stopped = st.Stopped.Error()
+			v.Stopped = printable.Escaped(st.Stopped.Error())
 			v.Interrupted = errors.As(st.Stopped, new(load.Interrupted))
 		}
 		out.Volume = v

@@ -21,6 +21,7 @@ import (
 	"example.com/gftrace/common/downstream"
 	"example.com/gftrace/common/exitcode"
 	"example.com/gftrace/common/load"
+	"example.com/gftrace/common/printable"
 	"example.com/gftrace/common/waterfall"
 )
 
@@ -155,7 +156,7 @@ func Summary(cfg config.Config, res delivery.Result) string {
 	where := cfg.Target()
 	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Recorded, where, cfg.Protocol)
 	if cause := cause(res, where); cause != "" {
-		return s + ": " + cause
+		return s + ": " + printable.Escaped(cause) // it quotes what the collector said
 	}
 	return s + "."
 }
