@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -137,9 +138,28 @@ func (r *Run) Load(trace func()) error {
 }
 
 // print writes the report or the JSON result and returns the exit code.
-func (r *Run) print(w io.Writer) int {
+// When stdout takes no more (a full disk, a closed pipe), the summary goes
+// to stderr and the code is exitcode.OutputLost: a script must not take an
+// empty result for a run that went well.
+func (r *Run) print(stdout io.Writer) int {
+	var w bytes.Buffer
+	code := r.write(&w)
+	if _, err := stdout.Write(w.Bytes()); err != nil {
+		what := "report"
+		if r.cfg.JSON {
+			what = "JSON result"
+		}
+		fmt.Fprintf(r.cfg.RedactWriter(os.Stderr), "%s: the %s could not be written to stdout (%v); its summary: %s\n",
+			r.cfg.Protocol.Program(), what, err, Summary(r.cfg, r.watch.Result()))
+		return exitcode.OutputLost
+	}
+	return code
+}
+
+// write writes the report or the JSON result to w and returns the exit code.
+func (r *Run) write(w io.Writer) int {
 	res := r.watch.Result()
-	human := w
+	human := io.Writer(w)
 	if r.cfg.JSON {
 		human = io.Discard
 	}

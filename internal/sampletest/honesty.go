@@ -30,6 +30,7 @@ func honesty(t *testing.T, p config.Protocol, bin string) {
 	}
 	t.Run("causes name what the collector did", func(t *testing.T) { causes(t, p, bin) })
 	t.Run("what the collector says is quoted", func(t *testing.T) { terminal(t, p, bin) })
+	t.Run("output lost", func(t *testing.T) { outputLost(t, p, bin) })
 	t.Run("a -traces run ends within -timeout of the collector's end", func(t *testing.T) { collectorEnds(t, p, bin) })
 	t.Run("no connection churn", func(t *testing.T) { connections(t, p, bin) })
 }
