@@ -45,14 +45,16 @@ type Watcher struct {
 	tp     *sdktrace.TracerProvider // the provider the run exports with (see Begin)
 	halt   func()                   // keeps what tp holds from leaving (see Begin and stop)
 
-	mu      sync.Mutex
-	errs    []error
-	waited  time.Duration
-	cutoff  time.Time // when not zero, no flush waits past it (see Cutoff)
-	checked bool      // the collector answered the check, and no export lost its connection since
-	stopped error     // why no span may go any more, or nil (see stop)
-	verdict bool      // stopped because the endpoint is no OTLP collector: it took no span
-	status  string    // the HTTP status of the check's answer when it refused
+	mu     sync.Mutex
+	errs   []error
+	waited time.Duration
+	// the longest a failed Sync waited
+	failedWait time.Duration
+	cutoff     time.Time // when not zero, no flush waits past it (see Cutoff)
+	checked    bool      // the collector answered the check, and no export lost its connection since
+	stopped    error     // why no span may go any more, or nil (see stop)
+	verdict    bool      // stopped because the endpoint is no OTLP collector: it took no span
+	status     string    // the HTTP status of the check's answer when it refused
 
 	// For an exporter whose answers are unseen (see unseen.go):
 	vouched int64 // spans counted delivered before the last check that found an OTLP collector
@@ -153,7 +155,9 @@ func (w *Watcher) Flush() {
 	start := time.Now()
 	w.Sync()
 	w.mu.Lock()
-	w.waited = time.Since(start)
+	// A flush that failed before (a pacing flush of a -traces run) is
+	// the wait the report speaks of: this one may not have waited at all.
+	w.waited = max(time.Since(start), w.failedWait)
 	w.mu.Unlock()
 	w.close()
 }
@@ -162,10 +166,16 @@ func (w *Watcher) Flush() {
 // answers are unseen and spans went since the last good check.
 func (w *Watcher) close() {
 	w.mu.Lock()
-	vouched, judged := w.vouched, w.verdict
+	vouched, judged, stopped := w.vouched, w.verdict, w.stopped
 	w.mu.Unlock()
 	delivered := w.counts().Delivered
-	if !AnswersUnread(w.cfg) || judged || delivered <= vouched {
+	switch {
+	case !AnswersUnread(w.cfg) || judged || delivered <= vouched:
+		return
+	case stopped != nil: // the collector did not answer in time: a check would wait too
+		w.mu.Lock()
+		w.inconclusive = errors.New("none was made: the run had stopped waiting for the collector")
+		w.mu.Unlock()
 		return
 	}
 	found := closingCheck(context.Background(), w.cfg)
@@ -190,6 +200,7 @@ func (w *Watcher) close() {
 // after it wait no longer, so that a run ends within one timeout of the
 // collector's last answer.
 func (w *Watcher) Sync() error {
+	start := time.Now()
 	w.mu.Lock()
 	tp := w.tp
 	w.mu.Unlock()
@@ -248,6 +259,9 @@ func (w *Watcher) Sync() error {
 		return nil
 	}
 	w.handle(err)
+	w.mu.Lock()
+	w.failedWait = max(w.failedWait, time.Since(start))
+	w.mu.Unlock()
 	switch {
 	case errors.As(unreached, new(errNoConnection)):
 		// The spans are still queued: the shutdown at the end would try
@@ -258,6 +272,10 @@ func (w *Watcher) Sync() error {
 		w.handle(unreached) // the exporter's error may only say it gave up
 	case ctx.Err() == nil && disconnected(err.Error()) && w.Result().Delivered > 0:
 		return nil // the collector went away during the flush: see above
+	case ctx.Err() != nil:
+		// No answer within the timeout: what is still queued stays, so
+		// that gf's shutdown does not wait for the collector a second more.
+		w.stop(err, false)
 	}
 	w.Cutoff(time.Now())
 	return err

@@ -31,6 +31,9 @@ type Run struct {
 	stats    *load.Stats              // nil unless Load ran
 	flushed  bool
 	withheld bool // Record kept every span from an endpoint that is no collector
+
+	late          <-chan os.Signal // a signal that came after Load's run had ended
+	endInterrupts func()           // stops catching signals; nil unless Load ran
 }
 
 // Main reads the flags and the environment (bad input: exit code 2), makes
@@ -77,7 +80,16 @@ func mainWith(cfg config.Config, run func(config.Config, *Run) error) int {
 	case !r.flushed:
 		panic("report: run returned without calling Flush: write defer rep.Record().Flush(), after defer shutdown")
 	}
-	return r.print(os.Stdout)
+	code := r.print(os.Stdout)
+	if r.endInterrupts != nil {
+		select {
+		case s := <-r.late:
+			fmt.Fprintf(os.Stderr, "%s: %s came during the shutdown, after the run had ended: the summary counts every span\n", cfg.Protocol.Program(), load.SignalName(s))
+		default:
+		}
+		r.endInterrupts()
+	}
+	return code
 }
 
 // Record starts the report's watch on the tracer provider that Init
@@ -129,8 +141,11 @@ func (r *Run) Flush() {
 // Load is the high-volume mode (see package load): trace makes one trace,
 // and Load makes -traces of them, paced, with progress on stderr.
 func (r *Run) Load(trace func()) error {
+	// The signals stay caught until the report is printed (see mainWith):
+	// one that comes during the shutdown after Load must not kill the
+	// process before the summary.
 	first, end := interrupts()
-	defer end()
+	r.late, r.endInterrupts = first, end
 	st := load.Run(r.cfg, r.watch, os.Stderr, first, trace)
 	st.Set = r.set
 	r.stats = &st

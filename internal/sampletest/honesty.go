@@ -240,6 +240,7 @@ func collectorEnds(t *testing.T, p config.Protocol, bin string) {
 				}
 				stopped := time.Now()
 				r := proc.Wait()
+				t.Logf("ended %s after the collector %s", time.Since(stopped).Round(time.Millisecond), how)
 				if limit := timeout + time.Second + startAllowance; time.Since(stopped) > limit {
 					t.Errorf("the program ended %s after the collector %s, with -timeout %s; the bound is %s", time.Since(stopped), how, timeout, limit)
 				}
@@ -247,6 +248,11 @@ func collectorEnds(t *testing.T, p config.Protocol, bin string) {
 					t.Errorf("exit code %d, want 1; output:\n%s", r.Code, r.Output())
 				}
 				c := readCounts(t, r)
+				// The wait the report names is the one that gave up: -timeout
+				// and the exporter's moment, not what the last flush added.
+				if waited := time.Duration(Outcome(t, r).WaitedMS * float64(time.Millisecond)); how == "freezes" && waited < timeout {
+					t.Errorf("the report says it waited %s, though it waited -timeout (%s) for a collector that froze", waited, timeout)
+				}
 				if how == "freezes" {
 					exact(t, c, rec)
 				} else if c.created != 9*c.traces || c.delivered+c.failed+c.dropped+c.unconfirmed != c.created || c.delivered > rec.SpanCount() {
