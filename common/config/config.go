@@ -92,6 +92,10 @@ type Config struct {
 	Users      []int
 	Timeout    time.Duration // the longest the program waits for the collector at the end
 	JSON       bool          // print the result as one JSON line instead of the report
+	// OwnProvider (-provider own) exports with the sample's own provider
+	// even where gf's Init would do: over OTLP/HTTP its client reads every
+	// answer, which gf's cannot (see delivery's unseen.go).
+	OwnProvider bool
 
 	Sampling // the head sampler, from -sample or OTEL_TRACES_SAMPLER (see sampler.go)
 
@@ -190,8 +194,8 @@ func Load(p Protocol) (cfg Config, exit int, ok bool) {
 
 // flags are the command line's values, as newFlagSet defines them.
 type flags struct {
-	endpoint, path, token, ca, cert, key, service, users, timeout, traces, workers, sample *string
-	useTLS, pace, asJSON                                                                   *bool
+	endpoint, path, token, ca, cert, key, service, users, timeout, traces, workers, sample, provider *string
+	useTLS, pace, asJSON                                                                             *bool
 }
 
 // newFlagSet defines the flags of the main for p: the one list, which
@@ -216,6 +220,7 @@ func newFlagSet(p Protocol) (*flag.FlagSet, flags) {
 		pace:     fs.Bool("pace", true, ""),
 		asJSON:   fs.Bool("json", false, ""),
 		sample:   fs.String("sample", "", ""),
+		provider: fs.String("provider", "gf", ""),
 	}
 }
 
@@ -245,10 +250,9 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		if p != HTTP {
 			return Config{}, nil, errors.New("-path is for OTLP/HTTP only; a gRPC endpoint has no path")
 		}
-		if !strings.HasPrefix(*f.path, "/") {
-			return Config{}, nil, fmt.Errorf("invalid -path %q: it must start with /", *f.path)
+		if cfg.Path, err = parsePath(*f.path); err != nil {
+			return Config{}, nil, fmt.Errorf("invalid -path %q: %v", *f.path, err)
 		}
-		cfg.Path = *f.path
 	}
 
 	// Before the TLS files, whose reading it bounds.
@@ -299,6 +303,13 @@ func Parse(p Protocol, args []string, getenv func(string) string) (Config, []str
 		return Config{}, nil, err
 	}
 	cfg.Pace, cfg.JSON = *f.pace, *f.asJSON
+	switch *f.provider {
+	case "gf":
+	case "own":
+		cfg.OwnProvider = true
+	default:
+		return Config{}, nil, fmt.Errorf("invalid -provider %q: want gf (gf's Init) or own (the sample's own provider, which reads every answer)", *f.provider)
+	}
 	if cfg.Batch, err = parseBatch(getenv, cfg.Traces > 1); err != nil {
 		return Config{}, nil, err
 	}
@@ -469,6 +480,23 @@ func ParseEndpoint(raw string) (hostPort, path string, err error) {
 	return hostPort, path, err
 }
 
+// parsePath checks a -path as ParseEndpoint checks the path of a URL, and
+// returns it as that does (unescaped): a path that is no URL path would make
+// the exporter fall back to its default endpoint, the token with it.
+func parsePath(raw string) (string, error) {
+	if !strings.HasPrefix(raw, "/") {
+		return "", errors.New("it must start with /")
+	}
+	u, err := url.Parse("http://127.0.0.1" + raw)
+	switch {
+	case err != nil:
+		return "", errors.New("not a URL path (a % must start an escape such as %2F, and control characters are not allowed)")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		return "", errors.New("a path with a query or fragment is not accepted")
+	}
+	return u.Path, nil
+}
+
 // splitHostPort checks host:port and returns it with the port in its
 // plain form (0080 becomes 80).
 func splitHostPort(raw string) (string, error) {
@@ -545,6 +573,8 @@ OTEL_EXPORTER_OTLP_X.
   -timeout                                         5s     (the longest to wait for the collector at the end)
   -json                                            off    (print the result as one JSON line, the last on stdout,
                                                           instead of the report)
+  -provider                                        gf     (gf: gf's Init; own: the sample's own provider, whose
+                                                          OTLP/HTTP client reads every collector answer)
   -sample    OTEL_TRACES_SAMPLER                   (none: every trace, as gf's Init)
              OTEL_TRACES_SAMPLER_ARG               (the ratio of the *traceidratio samplers; 1 when unset)
              -sample R keeps the share R (0 to 1) of new traces: parentbased_traceidratio with

@@ -5,7 +5,7 @@ import "example.com/gftrace/common/provider"
 // NeedsProvider tells whether c asks for more than gf's Init can do, so
 // that the main builds its own provider (see package provider).
 func (c Config) NeedsProvider() bool {
-	return c.TLS != nil || len(c.Headers) > 0 || (c.Protocol == HTTP && c.Token != "") || c.Sampler != nil
+	return c.OwnProvider || c.TLS != nil || len(c.Headers) > 0 || (c.Protocol == HTTP && c.Token != "") || c.Sampler != nil
 }
 
 // ProviderOptions are c's settings for package provider: what gf's Init

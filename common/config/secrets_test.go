@@ -198,4 +198,3 @@ func redactBenchLine(cfg Config) string {
 	return `2026/12/02 14:00:00 exporter.go:42: traces export: rpc error: code = PermissionDenied desc = not for you; you sent authorization: Bearer ` +
 		cfg.Token + `; x-api-key: ` + cfg.Headers["x-api-key"] + `; x-tenant: ` + cfg.Headers["x-tenant"] + "\n"
 }
-

@@ -47,14 +47,23 @@ type Watcher struct {
 	tp     *sdktrace.TracerProvider // the provider the run exports with (see Begin)
 	halt   func()                   // keeps what tp holds from leaving (see Begin and stop)
 
-	mu      sync.Mutex
-	errs    []error
-	waited  time.Duration
-	cutoff  time.Time // when not zero, no flush waits past it (see Cutoff)
-	checked bool      // the collector answered the check, and no export lost its connection since
-	stopped error     // why no span may go any more, or nil (see stop)
-	verdict bool      // stopped because the endpoint is no OTLP collector: it took no span
-	status  string    // the HTTP status of the check's answer when it refused
+	mu     sync.Mutex
+	errs   []error
+	waited time.Duration
+	// the longest a failed Sync waited
+	failedWait time.Duration
+	cutoff     time.Time // when not zero, no flush waits past it (see Cutoff)
+	checked    bool      // the collector answered the check, and no export lost its connection since
+	stopped    error     // why no span may go any more, or nil (see stop)
+	verdict    bool      // stopped because the endpoint is no OTLP collector: it took no span
+	status     string    // the HTTP status of the check's answer when it refused
+
+	// For an exporter whose answers are unseen (see unseen.go):
+	vouched int64 // spans counted delivered before the last check that found an OTLP collector
+	closing error // what a check after exports found, when not an OTLP collector
+	// what the closing check found when it proves nothing either way (no
+	// connection, no answer, a refusal)
+	inconclusive error
 }
 
 // NewWatcher makes a Watcher for the collector at cfg.Endpoint; it changes
@@ -148,8 +157,40 @@ func (w *Watcher) Flush() {
 	start := time.Now()
 	w.Sync()
 	w.mu.Lock()
-	w.waited = time.Since(start)
+	// A flush that failed before (a pacing flush of a -traces run) is
+	// the wait the report speaks of: this one may not have waited at all.
+	w.waited = max(time.Since(start), w.failedWait)
 	w.mu.Unlock()
+	w.close()
+}
+
+// close makes the closing check (see unseen.go) when the exporter's
+// answers are unseen and spans went since the last good check.
+func (w *Watcher) close() {
+	w.mu.Lock()
+	vouched, judged, stopped := w.vouched, w.verdict, w.stopped
+	w.mu.Unlock()
+	delivered := w.counts().Delivered
+	switch {
+	case !AnswersUnread(w.cfg) || judged || delivered <= vouched:
+		return
+	case stopped != nil: // the collector did not answer in time: a check would wait too
+		w.mu.Lock()
+		w.inconclusive = errors.New("none was made: the run had stopped waiting for the collector")
+		w.mu.Unlock()
+		return
+	}
+	found := closingCheck(context.Background(), w.cfg)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case found == nil:
+		w.vouched = delivered
+	case verdict(found):
+		w.closing = found
+	default:
+		w.inconclusive = found
+	}
 }
 
 // Sync is Flush in the middle of a run: it waits the same way and returns
@@ -161,6 +202,7 @@ func (w *Watcher) Flush() {
 // after it wait no longer, so that a run ends within one timeout of the
 // collector's last answer.
 func (w *Watcher) Sync() error {
+	start := time.Now()
 	w.mu.Lock()
 	tp := w.tp
 	w.mu.Unlock()
@@ -184,6 +226,7 @@ func (w *Watcher) Sync() error {
 	}
 	var unreached error // why no connection was made, if none was
 	if !checked {
+		before := w.counts().Delivered
 		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
 		found := check(waitCtx, w.cfg, true)
 		cancelWait()
@@ -191,6 +234,9 @@ func (w *Watcher) Sync() error {
 		switch {
 		case verdict(found):
 			w.handle(found)
+			w.mu.Lock()
+			w.closing = found
+			w.mu.Unlock()
 			w.stop(found, true)
 			return found
 		case errors.As(found, &status):
@@ -201,7 +247,7 @@ func (w *Watcher) Sync() error {
 			unreached = found
 		default:
 			w.mu.Lock()
-			w.checked = true
+			w.checked, w.vouched = true, before
 			w.mu.Unlock()
 		}
 	}
@@ -215,6 +261,9 @@ func (w *Watcher) Sync() error {
 		return nil
 	}
 	w.handle(err)
+	w.mu.Lock()
+	w.failedWait = max(w.failedWait, time.Since(start))
+	w.mu.Unlock()
 	switch {
 	case errors.As(unreached, new(errNoConnection)):
 		// The spans are still queued: the shutdown at the end would try
@@ -225,6 +274,10 @@ func (w *Watcher) Sync() error {
 		w.handle(unreached) // the exporter's error may only say it gave up
 	case ctx.Err() == nil && disconnected(err) && w.Result().Delivered > 0:
 		return nil // the collector went away during the flush: see above
+	case ctx.Err() != nil:
+		// No answer within the timeout: what is still queued stays, so
+		// that gf's shutdown does not wait for the collector a second more.
+		w.stop(err, false)
 	}
 	w.Cutoff(time.Now())
 	return err
@@ -284,6 +337,19 @@ type Result struct {
 	// said, where Cause quotes it; nil redacts nothing. The report sets
 	// its configuration's.
 	Redact func(string) string
+	// Unseen counts the spans the exporter counted as delivered, on answers
+	// this program cannot see, that no check vouched for (see unseen.go):
+	// they are not in Delivered, and count as unconfirmed. Closing is what
+	// the check after them found.
+	Unseen  int64
+	Closing error
+	// Inconclusive is what the closing check found when it proved nothing
+	// either way (no connection, no answer, a refusal): the exporter's
+	// count stands.
+	Inconclusive error
+	// AnswersUnread tells whether the exporter's answers are unseen (gf's
+	// otlphttp.Init): then Delivered rests on its count and on the checks.
+	AnswersUnread bool
 }
 
 // Lost is the number of spans that did not reach the collector: failed,
@@ -307,6 +373,23 @@ func (r Result) NoneRecorded() bool { return r.Made > 0 && r.Recorded == 0 }
 // Result reads the counts. Call it after Flush and the exporter's shutdown,
 // so that no export is still in flight.
 func (w *Watcher) Result() Result {
+	r := w.counts()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r.Errs = append([]error(nil), w.errs...)
+	r.Timeout, r.Waited, r.Refusal = w.cfg.Timeout, w.waited, w.status
+	r.AnswersUnread, r.Inconclusive = AnswersUnread(w.cfg), w.inconclusive
+	if r.AnswersUnread && w.closing != nil && r.Delivered > w.vouched {
+		// The exporter's count since the last good check rests on answers
+		// nobody saw, and a check after them found no OTLP collector.
+		r.Unseen, r.Closing = r.Delivered-w.vouched, w.closing
+		r.Delivered = w.vouched
+	}
+	return r
+}
+
+// counts reads the SDK's counts.
+func (w *Watcher) counts() Result {
 	var rm metricdata.ResourceMetrics
 	if err := w.reader.Collect(context.Background(), &rm); err != nil {
 		w.handle(err)
@@ -335,16 +418,6 @@ func (w *Watcher) Result() Result {
 				}
 			}
 		}
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	r.Errs = append([]error(nil), w.errs...)
-	r.Timeout, r.Waited, r.Refusal = w.cfg.Timeout, w.waited, w.status
-	if w.verdict {
-		// Whatever the exporter may have sent, that endpoint took no span
-		// as a collector does.
-		r.Failed += r.Delivered
-		r.Delivered = 0
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
 	"example.com/gftrace/common/load"
+	"example.com/gftrace/common/printable"
 )
 
 // Result is what a run did, for scripts: -json prints it as one line, the
@@ -26,6 +27,8 @@ type Result struct {
 	Dropped     int64   `json:"dropped"`            // spans the batch processor dropped, its queue full
 	Failed      int64   `json:"failed"`             // spans whose export failed or that the collector rejected
 	Unconfirmed int64   `json:"unconfirmed"`        // spans still queued or in flight when the program stopped waiting
+	Unseen      int64   `json:"unseen,omitempty"`   // of the unconfirmed, spans the exporter counted delivered on answers no check vouched for
+	Answers     string  `json:"answers,omitempty"`  // how delivery is known when the exporter's answers are unseen (gf's otlphttp.Init)
 	Cause       string  `json:"cause,omitempty"`    // why not every span was delivered
 	Summary     string  `json:"summary"`            // the report's summary line
 	Hint        string  `json:"hint,omitempty"`     // the report's advice after a failure
@@ -60,7 +63,8 @@ func (r *Run) result(res delivery.Result, code int) Result {
 		Program: cfg.Protocol.Program(), Protocol: cfg.Protocol.String(), Target: cfg.Target(),
 		Sampler: cfg.SamplerSetting, Made: res.Made, Recorded: res.Recorded, Delivered: res.Delivered, Dropped: res.Dropped, Failed: res.Failed,
 		Unconfirmed: res.Recorded - res.Delivered - res.Failed - res.Dropped,
-		Cause:       res.Cause(cfg.Target()), Summary: Summary(cfg, res), Hint: Hint(cfg, res),
+		Unseen:      res.Unseen, Answers: Answers(res),
+		Cause: printable.Escaped(cause(res, cfg.Target())), Summary: Summary(cfg, res), Hint: Hint(cfg, res),
 		WaitedMS: ms(res.Waited.Seconds()), ExitCode: code,
 	}
 	if r.picture != nil {
@@ -78,7 +82,7 @@ func (r *Run) result(res delivery.Result, code int) Result {
 			v.SpansPerSecond = float64(res.Delivered) / secs
 		}
 		if st.Stopped != nil {
-			v.Stopped = cfg.Redact(st.Stopped.Error())
+			v.Stopped = printable.Escaped(cfg.Redact(st.Stopped.Error()))
 			v.Interrupted = errors.As(st.Stopped, new(load.Interrupted))
 		}
 		out.Volume = v

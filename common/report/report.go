@@ -21,6 +21,7 @@ import (
 	"example.com/gftrace/common/downstream"
 	"example.com/gftrace/common/exitcode"
 	"example.com/gftrace/common/load"
+	"example.com/gftrace/common/printable"
 	"example.com/gftrace/common/waterfall"
 )
 
@@ -77,7 +78,11 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	fmt.Fprintf(&b, "Spans delivered:   %d\n", res.Delivered)
 	fmt.Fprintf(&b, "Spans dropped:     %d\n", res.Dropped)
 	fmt.Fprintf(&b, "Spans failed:      %d\n", res.Failed)
-	fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting)\n", res.Recorded-res.Delivered-res.Failed-res.Dropped)
+	if res.Unseen > 0 {
+		fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting, or %d counted delivered on answers nobody saw)\n", res.Recorded-res.Delivered-res.Failed-res.Dropped, res.Unseen)
+	} else {
+		fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting)\n", res.Recorded-res.Delivered-res.Failed-res.Dropped)
+	}
 	fmt.Fprintf(&b, "Elapsed:           %s (first span to the collector's last answer)\n", st.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(&b, "Spans per second:  %.0f delivered\n", float64(res.Delivered)/secs)
 	bsp := cfg.Batch
@@ -112,6 +117,9 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 // hint on failure) and returns the exit code.
 func outcome(b *strings.Builder, cfg config.Config, res delivery.Result) int {
 	fmt.Fprintln(b, Summary(cfg, res))
+	if a := Answers(res); a != "" {
+		fmt.Fprintln(b, a)
+	}
 	fmt.Fprintf(b, "Waited %s for the collector's answer.\n", res.Waited.Round(time.Microsecond))
 	if h := Hint(cfg, res); h != "" {
 		fmt.Fprintln(b, h)
@@ -127,6 +135,8 @@ func Hint(cfg config.Config, res delivery.Result) string {
 	switch {
 	case res.OK():
 		return ""
+	case res.Unseen > 0:
+		return unseenHint
 	case res.Dropped > 0 && len(res.Errs) == 0:
 		return "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE."
 	case res.NoAnswer():
@@ -146,8 +156,8 @@ func Summary(cfg config.Config, res delivery.Result) string {
 	where := cfg.Target()
 	res.Redact = cfg.Redact
 	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Recorded, where, cfg.Protocol)
-	if cause := res.Cause(where); cause != "" {
-		return s + ": " + cause
+	if cause := cause(res, where); cause != "" {
+		return s + ": " + printable.Escaped(cause) // it quotes what the collector said
 	}
 	return s + "."
 }

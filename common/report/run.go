@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +31,9 @@ type Run struct {
 	stats    *load.Stats              // nil unless Load ran
 	flushed  bool
 	withheld bool // Record kept every span from an endpoint that is no collector
+
+	late          <-chan os.Signal // a signal that came after Load's run had ended
+	endInterrupts func()           // stops catching signals; nil unless Load ran
 }
 
 // Main reads the flags and the environment (bad input: exit code 2), makes
@@ -76,7 +80,16 @@ func mainWith(cfg config.Config, run func(config.Config, *Run) error) int {
 	case !r.flushed:
 		panic("report: run returned without calling Flush: write defer rep.Record().Flush(), after defer shutdown")
 	}
-	return r.print(os.Stdout)
+	code := r.print(os.Stdout)
+	if r.endInterrupts != nil {
+		select {
+		case s := <-r.late:
+			fmt.Fprintf(os.Stderr, "%s: %s came during the shutdown, after the run had ended: the summary counts every span\n", cfg.Protocol.Program(), load.SignalName(s))
+		default:
+		}
+		r.endInterrupts()
+	}
+	return code
 }
 
 // Record starts the report's watch on the tracer provider that Init
@@ -128,8 +141,11 @@ func (r *Run) Flush() {
 // Load is the high-volume mode (see package load): trace makes one trace,
 // and Load makes -traces of them, paced, with progress on stderr.
 func (r *Run) Load(trace func()) error {
+	// The signals stay caught until the report is printed (see mainWith):
+	// one that comes during the shutdown after Load must not kill the
+	// process before the summary.
 	first, end := interrupts()
-	defer end()
+	r.late, r.endInterrupts = first, end
 	st := load.Run(r.cfg, r.watch, os.Stderr, first, trace)
 	st.Set = r.set
 	r.stats = &st
@@ -137,9 +153,28 @@ func (r *Run) Load(trace func()) error {
 }
 
 // print writes the report or the JSON result and returns the exit code.
-func (r *Run) print(w io.Writer) int {
+// When stdout takes no more (a full disk, a closed pipe), the summary goes
+// to stderr and the code is exitcode.OutputLost: a script must not take an
+// empty result for a run that went well.
+func (r *Run) print(stdout io.Writer) int {
+	var w bytes.Buffer
+	code := r.write(&w)
+	if _, err := stdout.Write(w.Bytes()); err != nil {
+		what := "report"
+		if r.cfg.JSON {
+			what = "JSON result"
+		}
+		fmt.Fprintf(r.cfg.RedactWriter(os.Stderr), "%s: the %s could not be written to stdout (%v); its summary: %s\n",
+			r.cfg.Protocol.Program(), what, err, Summary(r.cfg, r.watch.Result()))
+		return exitcode.OutputLost
+	}
+	return code
+}
+
+// write writes the report or the JSON result to w and returns the exit code.
+func (r *Run) write(w io.Writer) int {
 	res := r.watch.Result()
-	human := w
+	human := io.Writer(w)
 	if r.cfg.JSON {
 		human = io.Discard
 	}

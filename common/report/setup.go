@@ -52,6 +52,9 @@ const gcPercent = 400
 //     redacted from every line (setUpLogging);
 //   - the global meter provider and error handler, which receive the
 //     SDK's counts and its background export errors;
+//   - SIGPIPE ignored: a write to a stdout whose reader went away
+//     (| head -1) fails instead of killing the process before a span
+//     is sent; the report then says on stderr that stdout was lost;
 //   - for a -traces run: GOGC, and gf's log level, since the sample logs a
 //     warning per missing user, which would be a line per trace (its
 //     errors come without a stack: gf's shutdown may report an export a
@@ -67,6 +70,7 @@ func Setup(cfg config.Config) (*delivery.Watcher, []string) {
 	for _, w := range setUpLogging(cfg) {
 		fmt.Fprintf(cfg.RedactWriter(os.Stderr), "%s: warning: %s\n", cfg.Protocol.Program(), w)
 	}
+	signal.Ignore(syscall.SIGPIPE)
 	watch := delivery.NewWatcher(cfg)
 	otel.SetMeterProvider(watch.MeterProvider())
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(watch.Handle))

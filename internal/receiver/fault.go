@@ -90,6 +90,12 @@ type Fault struct {
 	// stopped or whose host is cut off: new connections are held as with
 	// Hold, and exports on the connections already open get no answer.
 	Freeze bool
+	// HealthyChecks, for OTLP/HTTP, answers the first HealthyChecks empty
+	// exports (a client's check that a collector answers) as a behaving
+	// receiver does, whatever the fault: a collector that answers a check
+	// correctly and then misbehaves (a page, a redirect, an answer the
+	// exporter misreads), as an auth gateway whose session runs out does.
+	HealthyChecks int
 }
 
 // garbage is what Fault.Garbage answers: an SSH server's greeting, which
@@ -100,7 +106,7 @@ const garbage = "SSH-2.0-OpenSSH_9.6 not-a-collector\r\n"
 // makes it behave again.
 func (r *Receiver) SetFault(f Fault) {
 	r.mu.Lock()
-	r.fault, r.faultSince, r.unavailable = f, time.Now(), 0
+	r.fault, r.faultSince, r.unavailable, r.healthyChecks = f, time.Now(), 0, 0
 	var release []net.Conn
 	if !f.Hold && !f.Freeze {
 		// Connections held so far are dropped, so that the client
@@ -185,6 +191,18 @@ func (r *Receiver) decide(ctx context.Context, empty bool) (answer, bool) {
 		return answer{code: f.Refuse, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders, echoEncoded: f.EchoEncoded}, true
 	}
 	return answer{reject: f.Reject, message: message, echoHeaders: f.EchoHeaders, echoEncoded: f.EchoEncoded}, true
+}
+
+// healthyCheck tells whether this request, empty or not, is one of the
+// checks that Fault.HealthyChecks answers as a behaving receiver; it counts it.
+func (r *Receiver) healthyCheck(empty bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !empty || r.healthyChecks >= r.fault.HealthyChecks {
+		return false
+	}
+	r.healthyChecks++
+	return true
 }
 
 // webAnswer is Fault.Status's answer, or false when there is none.

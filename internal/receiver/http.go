@@ -119,7 +119,14 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "bad protobuf body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	a, ok := r.decide(req.Context(), len(msg.GetResourceSpans()) == 0)
+	empty := len(msg.GetResourceSpans()) == 0
+	if r.healthyCheck(empty) {
+		body, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.Write(body)
+		return
+	}
+	a, ok := r.decide(req.Context(), empty)
 	if !ok {
 		// The client gave up or the receiver stopped: drop the connection
 		// rather than let net/http answer 200.

@@ -80,13 +80,14 @@ type Receiver struct {
 	attempts int           // export requests, refused ones included
 
 	// The fault switches (see fault.go).
-	fault       Fault
-	faultSince  time.Time
-	unavailable int                 // exports answered Unavailable so far
-	held        []net.Conn          // connections kept silent by Fault.Hold
-	conns       int                 // connections accepted (see Connections)
-	stop        func(graceful bool) // stops serving; nil when stopped
-	stopped     chan struct{}       // closed by Stop
+	fault         Fault
+	faultSince    time.Time
+	unavailable   int                 // exports answered Unavailable so far
+	healthyChecks int                 // checks answered under Fault.HealthyChecks so far
+	held          []net.Conn          // connections kept silent by Fault.Hold
+	conns         int                 // connections accepted (see Connections)
+	stop          func(graceful bool) // stops serving; nil when stopped
+	stopped       chan struct{}       // closed by Stop
 }
 
 // Request is one export request as it arrived.

@@ -72,7 +72,7 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 			"-tls", "-ca", "-cert", "-key", "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_CERTIFICATE",
 			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_HEADERS", "-service", "OTEL_SERVICE_NAME", "-users", "100,1", "-timeout", "5s", p.DefaultEndpoint(),
 			"-traces", "-concurrency", "-pace", "OTEL_BSP_MAX_QUEUE_SIZE",
-			"-sample", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "parentbased_traceidratio"} {
+			"-sample", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "parentbased_traceidratio", "-provider"} {
 			if !strings.Contains(r.Stdout, want) {
 				t.Errorf("-h does not mention %q:\n%s", want, r.Stdout)
 			}
@@ -268,6 +268,11 @@ func badInput(t *testing.T, p config.Protocol, bin string) {
 		{args: []string{"-endpoint", "http://" + rec.Addr, "-tls"}, want: "-tls"},
 		{args: []string{"-endpoint", "http://" + rec.Addr, "-ca", ca.CAFile}, want: "-ca"},
 		{args: []string{"-token", Token + "\n"}, want: "-token"},
+		// A path that is no URL path: the own provider's exporter would
+		// fall back to https://localhost:4318, and the token with it.
+		{args: []string{"-path", "/v1/%zz", "-token", Token}, want: "-path"},
+		{args: []string{"-path", "/v1/\x7f", "-token", Token}, want: "-path"},
+		{args: []string{"-path", "/v1/traces?x=1", "-token", Token}, want: "-path"},
 	}
 	for _, c := range cases {
 		args := append([]string{"-endpoint", rec.Addr}, c.args...)

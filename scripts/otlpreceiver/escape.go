@@ -3,42 +3,27 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"strconv"
-	"unicode/utf8"
 
+	"example.com/gftrace/common/printable"
 	"example.com/gftrace/common/waterfall"
 )
 
 // escaped returns the spans with every text that a sender chose (names,
 // service names, status messages, attribute keys and values, events)
-// printable: whoever can reach the viewer must not be able to move the
+// printable (quoted when it holds anything else, see package printable): whoever can reach the viewer must not be able to move the
 // cursor, clear the screen or retitle the terminal of the one who reads it.
 func escaped(spans []waterfall.Span) []waterfall.Span {
 	out := make([]waterfall.Span, len(spans))
 	for i, s := range spans {
-		s.Name, s.Service, s.StatusMessage = printable(s.Name), printable(s.Service), printable(s.StatusMessage)
+		s.Name, s.Service, s.StatusMessage = printable.Quoted(s.Name), printable.Quoted(s.Service), printable.Quoted(s.StatusMessage)
 		s.Attributes = printableAttributes(s.Attributes)
 		s.Events = slicesMap(s.Events, func(e waterfall.Event) waterfall.Event {
-			e.Name, e.Attributes = printable(e.Name), printableAttributes(e.Attributes)
+			e.Name, e.Attributes = printable.Quoted(e.Name), printableAttributes(e.Attributes)
 			return e
 		})
 		out[i] = s
 	}
 	return out
-}
-
-// printable returns s as it is when it is valid UTF-8 and every rune of it
-// is printable, else quoted as Go quotes a string: "a\x1b[2J".
-func printable(s string) string {
-	if !utf8.ValidString(s) {
-		return strconv.Quote(s)
-	}
-	for _, r := range s {
-		if !strconv.IsPrint(r) {
-			return strconv.Quote(s)
-		}
-	}
-	return s
 }
 
 func printableAttributes(attrs map[string]any) map[string]any {
@@ -47,7 +32,7 @@ func printableAttributes(attrs map[string]any) map[string]any {
 	}
 	out := make(map[string]any, len(attrs))
 	for k, v := range attrs {
-		out[printable(k)] = printableValue(v)
+		out[printable.Quoted(k)] = printableValue(v)
 	}
 	return out
 }
@@ -58,7 +43,7 @@ func printableAttributes(attrs map[string]any) map[string]any {
 func printableValue(v any) any {
 	switch v := v.(type) {
 	case string:
-		return printable(v)
+		return printable.Quoted(v)
 	case []any:
 		return slicesMap(v, printableValue)
 	case map[string]any: // an OTLP kvlist
