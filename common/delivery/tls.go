@@ -172,8 +172,8 @@ func connectionProblem(err error, endpoint string, secure bool, said func(string
 			name = said(dns.Name)
 		} else if m := lookupName.FindStringSubmatch(err.Error()); m != nil {
 			name = said(m[1])
-		} else if host, _, err := net.SplitHostPort(endpoint); err == nil {
-			name = host // gRPC's endpoint, host:port: its resolver found no address
+		} else if host, _, err := net.SplitHostPort(endpoint[strings.LastIndex(endpoint, "/")+1:]); err == nil {
+			name = host // gRPC's [dns://SERVER/]host:port: its resolver found no address
 		}
 		return fmt.Sprintf("the name %s could not be resolved (%s): check the host of the endpoint and the DNS", name, endpoint), true
 	}
