@@ -28,6 +28,7 @@ func honesty(t *testing.T, p config.Protocol, bin string) {
 		t.Run("redirects are not followed", func(t *testing.T) { redirects(t, bin) })
 	}
 	t.Run("causes name what the collector did", func(t *testing.T) { causes(t, p, bin) })
+	t.Run("the advice when the queue overflows", func(t *testing.T) { dropAdvice(t, p, bin) })
 	t.Run("a -traces run ends within -timeout of the collector's end", func(t *testing.T) { collectorEnds(t, p, bin) })
 	t.Run("no connection churn", func(t *testing.T) { connections(t, p, bin) })
 }
