@@ -73,6 +73,9 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 		if s, ok := notCollectorAnswer(err, endpoint, r.said); ok {
 			return s, notCollector
 		}
+		if s, ok := unusableAnswer(err, endpoint, r.said); ok {
+			return s, notCollector
+		}
 	}
 	for _, err := range r.Errs {
 		if wentAway && disconnected(err) {
@@ -87,6 +90,16 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	}
 	for _, err := range r.Errs {
 		if s, ok := refusal(err, r.said); ok {
+			return s, refused
+		}
+	}
+	// An exporter that gave up at once, asked to wait longer than it
+	// would, says so before any later error (the flush's timeout) does.
+	for _, err := range r.Errs {
+		if !strings.Contains(err.Error(), retryTooLate) {
+			continue
+		}
+		if s, ok := keptRefusing(err, r.said(r.Refusal), endpoint, r.Timeout, r.said); ok {
 			return s, refused
 		}
 	}
@@ -216,6 +229,24 @@ func notCollectorAnswer(err error, endpoint string, said func(string) string) (s
 	return "", false
 }
 
+// unusableAnswer names a gRPC answer that the client could not take: one
+// larger than grpc-go's client takes (4 MiB), or one that does not decode.
+// Neither is a refusal: the collector may have taken the spans.
+func unusableAnswer(err error, endpoint string, said func(string) string) (string, bool) {
+	var withStatus interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &withStatus) {
+		return "", false
+	}
+	message := withStatus.GRPCStatus().Message()
+	switch failure(err) {
+	case answerTooLarge:
+		return fmt.Sprintf("the answer of the collector at %s was too large for gRPC's client (%s), so it could not be read: the spans may have arrived, but nothing confirmed them", endpoint, said(message)), true
+	case answerUnreadable:
+		return fmt.Sprintf("the answer of the collector at %s could not be read (%s): the spans may have arrived, but nothing confirmed them; is that an OTLP collector?", endpoint, said(message)), true
+	}
+	return "", false
+}
+
 // retryable is the gist of each status with which a collector refuses for
 // now, asking to be retried: HTTP 429, 502, 503, 504, gRPC
 // RESOURCE_EXHAUSTED and UNAVAILABLE.
@@ -233,6 +264,10 @@ var retryable = map[string]string{
 func keptRefusing(err error, refusal, endpoint string, timeout time.Duration, said func(string) string) (string, bool) {
 	msg := err.Error()
 	code, _, _ := strings.Cut(refusal, " ")
+	tooLate := strings.Contains(msg, retryTooLate)
+	if gist, ok := retryable[code]; ok && tooLate {
+		return gaveUpAtOnce(endpoint, refusal, gist), true
+	}
 	if gist, ok := retryable[code]; ok && (retryFailure.MatchString(msg) || timedOut(err)) {
 		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s: %s", endpoint, timeout, refusal, gist), true
 	}
@@ -241,10 +276,20 @@ func keptRefusing(err error, refusal, endpoint string, timeout time.Duration, sa
 		return "", false
 	}
 	s := withStatus.GRPCStatus()
+	if gist, ok := retryable[s.Code().String()]; ok && s.Code() != codes.OK && tooLate {
+		return gaveUpAtOnce(endpoint, fmt.Sprintf("%s (%s)", s.Code(), said(s.Message())), gist), true
+	}
 	if gist, ok := retryable[s.Code().String()]; ok && s.Code() != codes.OK {
 		return fmt.Sprintf("the collector at %s kept refusing the spans for %s: %s (%s): %s", endpoint, timeout, s.Code(), said(s.Message()), gist), true
 	}
 	return "", false
+}
+
+// gaveUpAtOnce says that the exporter did not retry a refusal for now,
+// because the collector asked for a wait longer than the exporter's
+// timeout (HTTP Retry-After, gRPC RetryInfo).
+func gaveUpAtOnce(endpoint, refusal, gist string) string {
+	return fmt.Sprintf("the collector at %s refused the spans for now: %s: %s; it asked to be retried later than the exporter waits, so the exporter gave up at once, without retrying", endpoint, refusal, gist)
 }
 
 // retried tells whether the gRPC exporter retries a status: it retries

@@ -223,6 +223,18 @@ func TestCausesOfRealFailures(t *testing.T) {
 				}[p]},
 		)
 	}
+	failures = append(failures,
+		// issue 18, class 9: answers the gRPC client could not take, and a
+		// give-up at once, are not a rate limit or a refusal for 1s
+		realFailure{name: "an answer of 5 MB", proto: config.GRPC, setup: plain(config.GRPC, receiver.Fault{Reject: 1, Message: strings.Repeat("x", 5<<20)}), answered: true,
+			want: "the answer of the collector at TARGET was too large for gRPC's client (grpc: received message larger than max (5242892 vs. 4194304)), so it could not be read: the spans may have arrived, but nothing confirmed them"},
+		realFailure{name: "a malformed answer", proto: config.GRPC, setup: plain(config.GRPC, receiver.Fault{Malformed: true}), answered: true,
+			want: "the answer of the collector at TARGET could not be read (grpc: failed to unmarshal the received message: proto: cannot parse invalid wire-format data): the spans may have arrived, but nothing confirmed them; is that an OTLP collector?",
+			// protobuf-go puts a no-break space after "proto:" in some builds, on purpose (internal/detrand)
+			orWant: "the answer of the collector at TARGET could not be read (grpc: failed to unmarshal the received message: proto:\u00a0cannot parse invalid wire-format data): the spans may have arrived, but nothing confirmed them; is that an OTLP collector?"},
+		realFailure{name: "retry in an hour", proto: config.GRPC, setup: plain(config.GRPC, receiver.Fault{Refuse: codes.ResourceExhausted, Message: "slow down", RetryAfter: time.Hour}), answered: true,
+			want: "the collector at TARGET refused the spans for now: ResourceExhausted (slow down): it is rate-limiting this program; it asked to be retried later than the exporter waits, so the exporter gave up at once, without retrying"},
+	)
 	for _, f := range failures {
 		t.Run(f.proto.String()+"/"+f.name, func(t *testing.T) {
 			t.Parallel()

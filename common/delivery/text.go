@@ -18,6 +18,14 @@ import (
 //	                              "error reading server preface: http2:", "...: EOF"
 //	grpc-go (v1.84.0)             "transport is closing", "error reading from server"  a lost connection, as a status's message
 //	grpc-go (v1.84.0)             "connection error"                             any other failure to connect, as a status's message
+//	grpc-go (v1.84.0)             "dns: A record lookup error", "produced zero    the DNS resolver's failure, or its empty answer (NXDOMAIN), becomes an
+//	                              addresses"                                      Unavailable status: its text would else read as "connection refused"
+//	grpc-go (v1.84.0)             "grpc: received message [after decompression]  the client's receive limit (4 MiB) as a ResourceExhausted status, the code
+//	                              larger than max"                                a collector rate-limits with (a server's own limit reads the same; this
+//	                                                                              program's exports are far below it)
+//	grpc-go (v1.84.0)             "grpc: failed to unmarshal the received message" an answer that is not protobuf, as an Internal status
+//	otlptrace{grpc,http} (v1.47.0) "max retry time would elapse"                   the retry package (internal) gives up at once when the collector asks
+//	                                                                              to be retried later than the exporter's timeout
 //	net/http (Go 1.26)            "server gave HTTP response to HTTPS client"     the Transport replaces tls.RecordHeaderError by errors.New text
 //	net/http (Go 1.26)            "malformed HTTP response", "malformed HTTP"     the Transport's parse errors are fmt.Errorf text
 //	net/http (Go 1.26)            "readLoopPeekFailLocked"                        the server spoke before the request (an OTLP/gRPC port's HTTP/2
@@ -51,6 +59,11 @@ var byText = []struct {
 	{hungUp, "connection reset by peer"},
 	{hungUp, "broken pipe"},
 	{hungUp, "http2: client conn could not be established"},
+	{noSuchHost, "dns: A record lookup error"},
+	{noSuchHost, "produced zero addresses"},
+	{answerTooLarge, "grpc: received message larger than max"},
+	{answerTooLarge, "grpc: received message after decompression larger than max"},
+	{answerUnreadable, "grpc: failed to unmarshal the received message"},
 	{connRefused, "connection refused"},
 	{lost, "transport is closing"},
 	{lost, "error reading from server"},
@@ -82,6 +95,14 @@ var httpRefusal = regexp.MustCompile(`(?s)failed to send to \S+: (\d{3} [^(]*?)\
 // exporter's error: "OTLP partial success: MESSAGE (N spans rejected)";
 // MESSAGE may span lines.
 var partialSuccess = regexp.MustCompile(`(?s)OTLP partial success: (.*?) \((\d+) spans rejected\)`)
+
+// lookupName finds the name in grpc-go's DNS resolver's error: "lookup
+// NAME on SERVER: ...".
+var lookupName = regexp.MustCompile(`lookup (\S+) on `)
+
+// retryTooLate finds the retry package's giving up at once: the collector
+// asked to be retried later than the exporter's timeout.
+const retryTooLate = "max retry time would elapse"
 
 // retryFailure finds the body of the last answer in the OTLP/HTTP
 // exporter's error for a refusal it retried: "retry-able request failure:

@@ -36,6 +36,9 @@ const (
 	hungUp                          // the collector closed the connection without an answer
 	connRefused                     // the connection was refused: nothing listens
 	noSuchHost                      // the name could not be resolved
+	proxyDown                       // the proxy (HTTP_PROXY, HTTPS_PROXY) could not be reached
+	answerTooLarge                  // gRPC's answer was larger than its client takes
+	answerUnreadable                // gRPC's answer did not decode
 	lost                            // the connection was lost, for whatever reason
 	noConnection                    // gRPC could not connect, for another reason
 )
@@ -67,7 +70,13 @@ func failureByType(err error) failureKind {
 	var verification *tls.CertificateVerificationError
 	var record tls.RecordHeaderError
 	var dns *net.DNSError
+	var op *net.OpError
 	switch {
+	case errors.As(err, &op) && op.Op == "proxyconnect":
+		// net/http's Transport names the proxy's dial so; before the
+		// refused connection below, which is the proxy's, not the
+		// collector's.
+		return proxyDown
 	case errors.As(err, &unknown):
 		return untrusted
 	case errors.As(err, &hostname):
@@ -150,6 +159,8 @@ func connectionProblem(err error, endpoint string, secure bool, said func(string
 		return fmt.Sprintf("the collector at %s requires a client certificate (mutual TLS): give one with -cert FILE -key FILE", endpoint), true
 	case certificateRefused:
 		return fmt.Sprintf("the collector at %s does not trust the client certificate of -cert: it wants one signed by a CA it trusts", endpoint), true
+	case proxyDown:
+		return proxyProblem(err, endpoint, said), true
 	case plaintextAnswer:
 		if secure {
 			return fmt.Sprintf("this program spoke TLS, but the collector at %s answered in plaintext: drop -tls and -ca, or use the collector's TLS port", endpoint), true
@@ -159,6 +170,10 @@ func connectionProblem(err error, endpoint string, secure bool, said func(string
 		name := endpoint
 		if errors.As(err, &dns) && dns.Name != "" {
 			name = said(dns.Name)
+		} else if m := lookupName.FindStringSubmatch(err.Error()); m != nil {
+			name = said(m[1])
+		} else if host, _, err := net.SplitHostPort(endpoint[strings.LastIndex(endpoint, "/")+1:]); err == nil {
+			name = host // gRPC's [dns://SERVER/]host:port: its resolver found no address
 		}
 		return fmt.Sprintf("the name %s could not be resolved (%s): check the host of the endpoint and the DNS", name, endpoint), true
 	}
@@ -205,4 +220,20 @@ func certificateReason(err error) string {
 		reason = reason[:i]
 	}
 	return reason
+}
+
+// proxyProblem names the proxy that net/http could not reach: by its
+// address alone, which carries no user info, unlike the variable's value.
+func proxyProblem(err error, endpoint string, said func(string) string) string {
+	where, why := "that HTTP_PROXY or HTTPS_PROXY names", err.Error()
+	var op *net.OpError
+	errors.As(err, &op) // the proxyconnect error, found by failureByType
+	var dial *net.OpError
+	if errors.As(op.Err, &dial) {
+		if dial.Addr != nil {
+			where = "at " + dial.Addr.String() + " " + where
+		}
+		why = dial.Err.Error()
+	}
+	return fmt.Sprintf("the proxy %s could not be reached (%s), so no span reached the collector at %s: start the proxy, or list the collector's host in NO_PROXY", where, said(why), endpoint)
 }

@@ -41,7 +41,11 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 	var b strings.Builder
 	fmt.Fprintln(&b)
 	markNotSampled(&b, cfg, res)
-	waterfall.Draw(&b, rec.Spans())
+	spans := rec.Spans()
+	waterfall.Draw(&b, spans)
+	if n := rec.Omitted(); n > 0 {
+		fmt.Fprintf(&b, "The picture shows %d of the %d spans that ended (the first to end, and their parents); it leaves out %d.\n", len(spans), n+len(spans), n)
+	}
 	root := rec.Root()
 	id := root.TraceID()
 	if id.IsValid() {
@@ -138,13 +142,27 @@ func Hint(cfg config.Config, res delivery.Result) string {
 	case res.Unseen > 0:
 		return unseenHint
 	case res.Dropped > 0 && len(res.Errs) == 0:
-		return "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise OTEL_BSP_MAX_QUEUE_SIZE."
+		return dropHint(cfg)
 	case res.NoAnswer():
 		return fmt.Sprintf("Something accepts connections there but did not answer: check that it is a collector's %s port; if the collector is busy, give it longer with -timeout.", cfg.Protocol)
 	case !res.Answered() && res.Delivered == 0:
 		return "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README)."
 	}
 	return ""
+}
+
+// dropHint is the advice when the batch processor's queue overflowed:
+// pacing (-pace) keeps it from overflowing only in a -traces run, so
+// otherwise, or when it was on, the queue was too small.
+func dropHint(cfg config.Config) string {
+	queue := fmt.Sprintf("OTEL_BSP_MAX_QUEUE_SIZE=%d", cfg.Batch.QueueSize)
+	switch {
+	case cfg.Traces > 1 && !cfg.Pace:
+		return fmt.Sprintf("Spans ended faster than the exporter sent them: leave -pace on (the default) or raise the queue (%s).", queue)
+	case cfg.Traces > 1:
+		return fmt.Sprintf("The batch processor's queue (%s) was too small even with -pace: raise it.", queue)
+	}
+	return fmt.Sprintf("More spans ended at once than the batch processor's queue holds (%s): raise it; -pace applies to -traces runs only.", queue)
 }
 
 // Summary is the one line that says how many spans were delivered, where,

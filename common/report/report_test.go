@@ -165,3 +165,24 @@ func TestPrintVolumeSampled(t *testing.T) {
 		t.Errorf("exit code %d, want %d", code, exitcode.Delivered)
 	}
 }
+
+// TestDropHint: the advice for a full queue names -pace only where pacing
+// applies, a -traces run with -pace=false; otherwise the queue's variable
+// and size (issue 18, class 9).
+func TestDropHint(t *testing.T) {
+	res := delivery.Result{Recorded: 9, Delivered: 8, Dropped: 1}
+	for _, c := range []struct {
+		traces int
+		pace   bool
+		want   string
+	}{
+		{0, true, "More spans ended at once than the batch processor's queue holds (OTEL_BSP_MAX_QUEUE_SIZE=1): raise it; -pace applies to -traces runs only."},
+		{1000, false, "Spans ended faster than the exporter sent them: leave -pace on (the default) or raise the queue (OTEL_BSP_MAX_QUEUE_SIZE=1)."},
+		{1000, true, "The batch processor's queue (OTEL_BSP_MAX_QUEUE_SIZE=1) was too small even with -pace: raise it."},
+	} {
+		cfg := config.Config{Protocol: config.GRPC, Traces: c.traces, Pace: c.pace, Batch: config.Batch{QueueSize: 1}}
+		if got := Hint(cfg, res); got != c.want {
+			t.Errorf("-traces %d -pace=%v: Hint =\n%q, want\n%q", c.traces, c.pace, got, c.want)
+		}
+	}
+}

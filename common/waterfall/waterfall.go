@@ -23,10 +23,15 @@ import (
 // maxSpans bounds what a Recorder keeps: a picture of more is unreadable.
 const maxSpans = 1000
 
-// Recorder is a span processor that keeps the spans that end, for the picture.
+// Recorder is a span processor that keeps the spans that end, for the
+// picture: the first maxSpans, and the parents of those it keeps, so that
+// no span it keeps is drawn as if its parent never arrived.
 type Recorder struct {
-	mu    sync.Mutex
-	spans []sdktrace.ReadOnlySpan
+	mu      sync.Mutex
+	spans   []sdktrace.ReadOnlySpan
+	parents map[trace.SpanID]bool // the parents of the spans kept
+	omitted int                   // spans that ended and were not kept
+	root    trace.SpanContext     // the first root that ended, kept or not
 }
 
 // Record starts keeping the spans of tp, the provider that Init installed.
@@ -39,14 +44,30 @@ func Record(tp *sdktrace.TracerProvider) *Recorder {
 // OnStart does nothing: a span is drawn once it has ended.
 func (r *Recorder) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-// OnEnd keeps the span.
+// OnEnd keeps the span, within the bound or as the parent of one kept (a
+// parent ends after its children), and counts it otherwise.
 func (r *Recorder) OnEnd(s sdktrace.ReadOnlySpan) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.spans) < maxSpans {
-		r.spans = append(r.spans, s)
+	if isRoot(s) && !r.root.IsValid() {
+		r.root = s.SpanContext()
+	}
+	if len(r.spans) >= maxSpans && !r.parents[s.SpanContext().SpanID()] {
+		r.omitted++
+		return
+	}
+	r.spans = append(r.spans, s)
+	if s.Parent().IsValid() {
+		if r.parents == nil {
+			r.parents = map[trace.SpanID]bool{}
+		}
+		r.parents[s.Parent().SpanID()] = true
 	}
 }
+
+// isRoot tells whether s has no parent, or one in the process that started
+// this one.
+func isRoot(s sdktrace.ReadOnlySpan) bool { return !s.Parent().IsValid() || s.Parent().IsRemote() }
 
 // Shutdown does nothing: there is nothing to release.
 func (r *Recorder) Shutdown(context.Context) error { return nil }
@@ -61,19 +82,24 @@ func (r *Recorder) Spans() []sdktrace.ReadOnlySpan {
 	return append([]sdktrace.ReadOnlySpan(nil), r.spans...)
 }
 
-// TraceID returns the trace of the first root span kept, or an invalid id.
+// Omitted returns how many spans ended that Spans leaves out.
+func (r *Recorder) Omitted() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.omitted
+}
+
+// TraceID returns the trace of the first root span that ended, or an
+// invalid id.
 func (r *Recorder) TraceID() trace.TraceID { return r.Root().TraceID() }
 
-// Root returns the span context of the first root span kept (a span with
-// no parent, or whose parent is in the process that started this one), or
-// an invalid one.
+// Root returns the span context of the first root span that ended (a span
+// with no parent, or whose parent is in the process that started this
+// one), kept or not, or an invalid one.
 func (r *Recorder) Root() trace.SpanContext {
-	for _, s := range r.Spans() {
-		if !s.Parent().IsValid() || s.Parent().IsRemote() {
-			return s.SpanContext()
-		}
-	}
-	return trace.SpanContext{}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.root
 }
 
 // barWidth is the width of the time axis in characters.

@@ -86,6 +86,10 @@ type Fault struct {
 	// Authentication header, as a broken proxy may. Go's HTTP client logs
 	// them ("Unsolicited response received on idle HTTP channel ...").
 	Unsolicited bool
+	// Malformed, for OTLP/gRPC, takes each export and answers with bytes
+	// that do not decode as protobuf. (Over OTLP/HTTP, Status, Body and
+	// ContentType do the same.)
+	Malformed bool
 	// Freeze stops answering altogether, as a collector whose process is
 	// stopped or whose host is cut off: new connections are held as with
 	// Hold, and exports on the connections already open get no answer.

@@ -36,7 +36,7 @@ func StartGRPC(opts Options) (*Receiver, error) {
 	r := newReceiver(opts)
 	r.Addr = lis.Addr().String()
 	// gRPC checks the limit once decompressed, while it decompresses.
-	serverOpts := []grpc.ServerOption{grpc.StatsHandler(wireStats{}), grpc.MaxRecvMsgSize(MaxRequestBytes)}
+	serverOpts := []grpc.ServerOption{grpc.StatsHandler(wireStats{}), grpc.MaxRecvMsgSize(MaxRequestBytes), grpc.ForceServerCodec(faultCodec{r})}
 	if opts.TLS != nil {
 		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
 	}
@@ -108,6 +108,31 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 	}
 	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)}, nil
 }
+
+// faultCodec is gRPC's protobuf codec, but for Fault.Malformed's answers.
+type faultCodec struct{ r *Receiver }
+
+// malformed is Fault.Malformed's answer: a field whose length runs past
+// the end, which no protobuf decoder takes.
+var malformed = []byte{0x0a, 0x05, 0x01}
+
+func (c faultCodec) Marshal(v any) ([]byte, error) {
+	if _, ok := v.(*coltracepb.ExportTraceServiceResponse); ok {
+		c.r.mu.Lock()
+		bad := c.r.fault.Malformed
+		c.r.mu.Unlock()
+		if bad {
+			return malformed, nil
+		}
+	}
+	return proto.Marshal(v.(proto.Message))
+}
+
+func (faultCodec) Unmarshal(data []byte, v any) error {
+	return proto.Unmarshal(data, v.(proto.Message))
+}
+
+func (faultCodec) Name() string { return "proto" }
 
 // wireStats learns from gRPC's stats what the handler cannot see: the
 // compression of the request and its size on the wire.

@@ -31,6 +31,7 @@ func honesty(t *testing.T, p config.Protocol, bin string) {
 	t.Run("causes name what the collector did", func(t *testing.T) { causes(t, p, bin) })
 	t.Run("what the collector says is quoted", func(t *testing.T) { terminal(t, p, bin) })
 	t.Run("output lost", func(t *testing.T) { outputLost(t, p, bin) })
+	t.Run("the advice when the queue overflows", func(t *testing.T) { dropAdvice(t, p, bin) })
 	t.Run("a -traces run ends within -timeout of the collector's end", func(t *testing.T) { collectorEnds(t, p, bin) })
 	t.Run("no connection churn", func(t *testing.T) { connections(t, p, bin) })
 }
@@ -171,6 +172,12 @@ func causes(t *testing.T, p config.Protocol, bin string) {
 				[]string{fmt.Sprintf("kept refusing the spans for 2s: %d %s (try later): %s", c.status, http.StatusText(c.status), c.gist)}})
 		}
 		cases = append(cases,
+			// issue 18, class 9: a collector answered; the request was bad
+			cause{"400 with a multi-line body", receiver.Fault{Status: 400, Body: "bad request:\nspan 1 has no name\n" + strings.Repeat("span (2) has no name;\n", 20)},
+				[]string{"the collector refused the spans: 400 Bad Request (bad request:"}},
+			// the exporter gives up at once: no "kept refusing ... for 2s"
+			cause{"429 with Retry-After: 3600", receiver.Fault{Refuse: codes.ResourceExhausted, Message: "slow down", RetryAfter: time.Hour},
+				[]string{"refused the spans for now: 429 Too Many Requests (slow down): it is rate-limiting this program; it asked to be retried later than the exporter waits, so the exporter gave up at once"}},
 			cause{"garbage bytes", receiver.Fault{Garbage: true}, []string{"answered with something that is not HTTP"}},
 			cause{"hangs up", receiver.Fault{HangUp: true}, []string{"hung up without an answer"}})
 	} else {
@@ -179,6 +186,13 @@ func causes(t *testing.T, p config.Protocol, bin string) {
 				[]string{"kept refusing the spans for 2s: Unavailable (try later): it is unavailable"}},
 			cause{"RESOURCE_EXHAUSTED every time, retry later", receiver.Fault{Refuse: codes.ResourceExhausted, Message: "try later", RetryAfter: 100 * time.Millisecond},
 				[]string{"kept refusing the spans for 2s: ResourceExhausted (try later): it is rate-limiting this program"}},
+			// issue 18, class 9: answers the client could not take
+			cause{"an answer of 5 MB", receiver.Fault{Reject: 1, Message: strings.Repeat("x", 5<<20)},
+				[]string{"was too large for gRPC's client (grpc: received message ", "the spans may have arrived, but nothing confirmed them"}},
+			cause{"a malformed answer", receiver.Fault{Malformed: true},
+				[]string{"could not be read (grpc: failed to unmarshal the received message: "}},
+			cause{"RESOURCE_EXHAUSTED, retry in an hour", receiver.Fault{Refuse: codes.ResourceExhausted, Message: "slow down", RetryAfter: time.Hour},
+				[]string{"refused the spans for now: ResourceExhausted (slow down): it is rate-limiting this program; it asked to be retried later than the exporter waits, so the exporter gave up at once"}},
 			cause{"garbage bytes", receiver.Fault{Garbage: true}, []string{"not gRPC"}},
 			cause{"hangs up", receiver.Fault{HangUp: true}, []string{"hung up without an answer"}})
 	}
