@@ -159,13 +159,22 @@ func (r Result) rejected() (string, bool) {
 			}
 		}
 	}
-	switch len(reasons) {
-	case 0:
+	if len(reasons) == 0 {
 		return "", false
-	case 1:
-		return fmt.Sprintf("the collector rejected %d spans: %s", n, r.said(reasons[0])), true
 	}
-	return fmt.Sprintf("the collector rejected %d spans: %s (and %d other reasons)", n, r.said(reasons[0]), len(reasons)-1), true
+	// The collector's figure is its word; the SDK counts at most the spans
+	// an export carried. A figure above what was sent is impossible: say
+	// so, and count what the SDK counted.
+	impossible := ""
+	if sent := r.Delivered + r.Failed; n > sent {
+		impossible = fmt.Sprintf(" (the collector said %d, more than the %d spans it was sent: an impossible figure)", n, sent)
+		n = r.Failed
+	}
+	others := ""
+	if len(reasons) > 1 {
+		others = fmt.Sprintf(" (and %d other reasons)", len(reasons)-1)
+	}
+	return fmt.Sprintf("the collector rejected %d spans: %s%s%s", n, r.said(reasons[0]), others, impossible), true
 }
 
 // refusal recognises an answer of the collector that says no: a gRPC status

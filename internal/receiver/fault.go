@@ -44,6 +44,9 @@ type Fault struct {
 	// all of them), answering an OTLP partial success. The rejected spans
 	// are not recorded.
 	Reject int
+	// ClaimRejected, when not 0, is the figure the partial success gives
+	// whatever Reject rejected: a collector's count that may be impossible.
+	ClaimRejected int
 	// Message is what the receiver says with a refusal, an unavailability
 	// or a partial success.
 	Message string
@@ -145,8 +148,18 @@ type answer struct {
 	message     string
 	retryAfter  time.Duration
 	reject      int // spans to reject in a partial success
+	claim       int // the rejected figure to answer instead, when not 0
 	echoHeaders bool
 	echoEncoded bool
+}
+
+// claimed is the rejected figure to answer: the spans rejected, or the
+// fault's claim.
+func (a answer) claimed(rejected int) int {
+	if a.claim != 0 {
+		return a.claim
+	}
+	return rejected
 }
 
 // decide counts the attempt and picks the answer to it, after the fault's
@@ -194,7 +207,7 @@ func (r *Receiver) decide(ctx context.Context, empty bool) (answer, bool) {
 	case f.Refuse != codes.OK:
 		return answer{code: f.Refuse, message: message, retryAfter: f.RetryAfter, echoHeaders: f.EchoHeaders, echoEncoded: f.EchoEncoded}, true
 	}
-	return answer{reject: f.Reject, message: message, echoHeaders: f.EchoHeaders, echoEncoded: f.EchoEncoded}, true
+	return answer{reject: f.Reject, claim: f.ClaimRejected, message: message, echoHeaders: f.EchoHeaders, echoEncoded: f.EchoEncoded}, true
 }
 
 // healthyCheck tells whether this request, empty or not, is one of the

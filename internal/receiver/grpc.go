@@ -106,7 +106,7 @@ func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceSe
 			return nil, status.Error(codes.Unavailable, err.Error())
 		}
 	}
-	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)}, nil
+	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(a.claimed(rejected), a.message)}, nil
 }
 
 // faultCodec is gRPC's protobuf codec, but for Fault.Malformed's answers.

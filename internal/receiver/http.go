@@ -173,7 +173,7 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	r.writeOTLP(w, &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(rejected, a.message)})
+	r.writeOTLP(w, &coltracepb.ExportTraceServiceResponse{PartialSuccess: partial(a.claimed(rejected), a.message)})
 	r.mu.Lock()
 	unsolicited := r.fault.Unsolicited
 	r.mu.Unlock()

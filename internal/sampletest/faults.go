@@ -64,6 +64,8 @@ func faults(t *testing.T, p config.Protocol, bin string) {
 			[]string{"the collector refused the token: " + refusal[1], "-token"}, "", 1},
 		{"collector rejects some spans", receiver.Fault{Reject: 3, Message: "spans too old"}, 5 * time.Second, 6,
 			[]string{"the collector rejected 3 spans: spans too old"}, "", 1},
+		{"collector claims to reject more spans than it got", receiver.Fault{Reject: 9, ClaimRejected: 1000, Message: "spans too old"}, 5 * time.Second, 0,
+			[]string{"the collector rejected 9 spans: spans too old (the collector said 1000, more than the 9 spans it was sent: an impossible figure)"}, "", 1},
 	}
 	for _, c := range cases {
 		for _, way := range tokenWays(p) {
