@@ -39,14 +39,19 @@ func TestVsSDKRefusesWhatDoesNotApply(t *testing.T) {
 // the ratio of the medians.
 func TestWritePairsTakesTheRatioPairByPair(t *testing.T) {
 	pair := func(p, a time.Duration) Pair {
-		return Pair{Project: Measured{Wall: p, CPU: p / 2}, Anchor: Measured{Wall: a, CPU: a / 2}}
+		return Pair{Project: Measured{Wall: p, CPU: p}, Anchor: Measured{Wall: a, CPU: 2 * a}}
 	}
 	s := time.Second
 	// Ratios 2.0, 0.5, 1.1: median 1.1. The ratio of the medians (3s ÷ 2s) would be 1.5.
 	pairs := []Pair{pair(2*s, 1*s), pair(3*s, 6*s), pair(11*s/10, 1*s)}
 	var out bytes.Buffer
 	WritePairs(&out, Options{Traces: 10, Concurrency: 1}, pairs, 0)
-	for _, want := range []string{"median 1.100 (range 0.500–2.000) over 3 pairs", "spans lost: 0"} {
+	// CPU ratios are half the wall ratios: 1.0, 0.25, 0.55.
+	for _, want := range []string{
+		"wall time, inprocess-grpc ÷ anchor: median 1.100 (range 0.500–2.000) over 3 pairs",
+		"CPU time,  inprocess-grpc ÷ anchor: median 0.550 (range 0.250–1.000) over 3 pairs",
+		"spans lost: 0",
+	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
