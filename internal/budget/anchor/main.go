@@ -19,6 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gogf/gf/v2/frame/g"
+	"github.com/gogf/gf/v2/os/glog"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	otelcodes "go.opentelemetry.io/otel/codes"
@@ -29,6 +32,10 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding/gzip"
+
+	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/delivery"
+	"example.com/gftrace/common/user"
 )
 
 // spansPerTrace is main + 2 × (GetUser + 3 children).
@@ -40,6 +47,9 @@ func run() int {
 	endpoint := flag.String("endpoint", "127.0.0.1:4317", "OTLP/gRPC collector, host:port")
 	traces := flag.Int("traces", 50000, "traces to make")
 	concurrency := flag.Int("concurrency", 4, "goroutines making traces")
+	// Each adds one cost of the sample, to measure it alone.
+	counters := flag.Bool("counters", false, "also count spans with the SDK's observability counters, as the sample's report does (common/delivery)")
+	withGtrace := flag.Bool("gtrace", false, "make the trace with the sample's own code (common/user, gtrace) instead of the SDK's API")
 	flag.Parse()
 	if *traces < 1 || *concurrency < 1 {
 		fmt.Fprintf(os.Stderr, "anchor: invalid -traces %d or -concurrency %d: want 1 or more\n", *traces, *concurrency)
@@ -50,6 +60,12 @@ func run() int {
 	}
 	stop := startProfiles() // only with ANCHOR_CPUPROFILE / ANCHOR_MEMPROFILE
 
+	if *counters {
+		// What report.Setup does: the SDK reads the variable when it builds
+		// the provider and exporter, and counts into the global meter provider.
+		os.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
+		otel.SetMeterProvider(delivery.NewWatcher(config.Config{}).MeterProvider())
+	}
 	ctx := context.Background()
 	exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithInsecure(), otlptracegrpc.WithEndpoint(*endpoint),
 		otlptracegrpc.WithCompressor(gzip.Name))
@@ -66,6 +82,12 @@ func run() int {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exp,
 		sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(8192), sdktrace.WithMaxExportBatchSize(1024)))
 	tracer := tp.Tracer("anchor")
+	trace := func() { makeTrace(tracer) }
+	if *withGtrace {
+		otel.SetTracerProvider(tp)                          // gtrace finds it there
+		g.Log().SetLevel(glog.LEVEL_ERRO | glog.LEVEL_CRIT) // as the sample's -traces run
+		trace = func() { user.Trace([]int{100, 1}) }
+	}
 
 	start := time.Now()
 	var next atomic.Int64
@@ -73,7 +95,7 @@ func run() int {
 	for range *concurrency {
 		wg.Go(func() {
 			for next.Add(1) <= int64(*traces) {
-				makeTrace(tracer)
+				trace()
 			}
 		})
 	}
