@@ -9,9 +9,8 @@
 // block, so Run paces the traces instead: a trace starts only when its
 // spans fit in the room left in the queue, and a flush (ForceFlush, which
 // returns once everything queued before it was exported) gives the room
-// back. The queue never overflows, and since a flush starts when a quarter
-// of the room is taken, traces go on filling the rest while it runs (at
-// half, they waited for the flush: see docs/high-volume.md).
+// back. The queue never overflows, and since a flush starts when half the
+// room is taken, traces go on filling the other half while it runs.
 package load
 
 import (
@@ -173,8 +172,8 @@ func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout
 // pacer keeps the spans waiting in the batch processor's queue below room.
 // Each trace reserves room for its spans before it starts; once ended, its
 // spans are in the queue until a flush has exported them, and only then is
-// the room free again. A flush starts when a quarter of the room waits in
-// the queue, so traces go on in the rest while the exporter works.
+// the room free again. A flush starts when half the room waits in the
+// queue, so traces go on in the other half while the exporter works.
 type pacer struct {
 	room  int
 	flush func() error
@@ -226,10 +225,10 @@ func (p *pacer) release(n int) {
 	}
 }
 
-// due tells whether to flush: a quarter of the room waits in the queue, or a trace
+// due tells whether to flush: half the room waits in the queue, or a trace
 // waits for room that only a flush can give back.
 func (p *pacer) due() bool {
-	return p.ended >= p.room/4 || (p.waiting > 0 && p.ended > 0)
+	return p.ended >= p.room/2 || (p.waiting > 0 && p.ended > 0)
 }
 
 // loop flushes whenever a flush is due, until close or a failed flush.

@@ -137,17 +137,3 @@ func TestRun(t *testing.T) {
 		t.Errorf("no progress line in %q", progress.String())
 	}
 }
-
-// A flush starts once a quarter of the room waits in the queue, so that the
-// exporter is still busy with one flush's spans when the traces have filled
-// the rest: with half, the traces waited for the flush (measured with
-// scripts/compare.sh --vs-sdk, docs/high-volume.md).
-func TestPacerFlushesAtAQuarterOfTheRoom(t *testing.T) {
-	p := &pacer{room: 8191}
-	for ended, want := range map[int]bool{0: false, 2046: false, 2047: true, 4095: true} {
-		p.ended = ended
-		if got := p.due(); got != want {
-			t.Errorf("room %d, %d spans ended: due %v, want %v", p.room, ended, got, want)
-		}
-	}
-}
