@@ -58,7 +58,6 @@ func run() int {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400) // as the sample's -traces run
 	}
-	stop := startProfiles() // only with ANCHOR_CPUPROFILE / ANCHOR_MEMPROFILE
 
 	if *counters {
 		// What report.Setup does: the SDK reads the variable when it builds
@@ -104,7 +103,6 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "anchor: %v\n", err)
 		return 1
 	}
-	stop()
 	fmt.Printf("anchor: %d spans in %d traces, exported in %s\n", *traces*spansPerTrace, *traces, time.Since(start).Round(time.Millisecond))
 	return 0
 }
