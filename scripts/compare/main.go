@@ -45,6 +45,10 @@ Options:
                     start it first: scripts/jaeger.sh start
   --plot FILE       also draw the main figures to FILE, .svg or .png
   --repo DIR        the sample's checkout (default: found from the current directory)
+  --vs-sdk          instead, measure inprocess-grpc -traces against the raw OpenTelemetry SDK
+                    doing the same work (internal/budget/anchor), both delivering to one
+                    scripts/otlpreceiver -count; runs in pairs, and prints the median and range
+                    of the pair-by-pair wall and CPU ratios (defaults: --runs 7, --traces 50000)
   -h, --help        show this help
 
 Progress goes to stderr, results to stdout.
@@ -57,6 +61,7 @@ type Options struct {
 	Sample                    float64
 	Format, Collector, Plot   string
 	Repo                      string
+	VsSDK                     bool // --vs-sdk: see vssdk.go
 
 	collector Collector // when set, used instead of the one Collector names (tests)
 }
@@ -75,9 +80,11 @@ func ParseOptions(args []string) (Options, error) {
 	fs.StringVar(&o.Collector, "collector", "receiver", "")
 	fs.StringVar(&o.Plot, "plot", "", "")
 	fs.StringVar(&o.Repo, "repo", "", "")
+	fs.BoolVar(&o.VsSDK, "vs-sdk", false, "")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	vsSDKDefaults(fs, &o)
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -130,6 +137,9 @@ func main() {
 			fmt.Fprintf(os.Stderr, "compare: %v (see -h)\n", err)
 			os.Exit(2)
 		}
+	}
+	if o.VsSDK {
+		os.Exit(VsSDK(o, os.Stdout, os.Stderr))
 	}
 	os.Exit(Compare(o, os.Stdout, os.Stderr))
 }
