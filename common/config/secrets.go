@@ -7,43 +7,32 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// A secretValue is a value the program must never print: the token, a header
-// value of OTEL_EXPORTER_OTLP_HEADERS (whatever the header's name), the user
-// info of an endpoint. Label is what is printed in its place.
-type secretValue struct {
-	value, label string
-}
+// A secretValue is a value never to be printed (the token, a header value,
+// an endpoint's user info), with the label printed in its place.
+type secretValue struct{ value, label string }
 
-// minSecret is the length below which a value is not redacted: a secret of
-// one to three characters cannot be told apart from the rest of the output
-// (a header "x-shard=1" would blank out every 1 of an address).
+// Shorter values are not redacted: they cannot be told apart from the rest
+// of the output (a header "x-shard=1" would blank out every 1).
 const minSecret = 4
 
-// Redact replaces every secret of the configuration in text by a label
-// such as [token], in each form a collector, a library or an echo might
-// print it (see redactor). It is for text that came from outside: a
-// collector's answer, a library's log line, echoed input. The program's own
-// words and keys are not redacted: a header value such as "true" or
-// "delivered" would corrupt them.
-func (c Config) Redact(text string) string {
-	return c.redactor().replace(text)
-}
+// Redact replaces every secret of the configuration in text by a label such
+// as [token], in each form an echo might print it (see forms). It is for
+// text from outside; the program's own words are not redacted, since a
+// header value such as "true" would corrupt them.
+func (c Config) Redact(text string) string { return c.redactor().replace(text) }
 
-// RedactWriter is w with Redact applied to each write; a logger that writes
-// a line at a time, as gf's and OpenTelemetry's do, is redacted line by line.
-func (c Config) RedactWriter(w io.Writer) io.Writer {
-	return redactWriter{w, c.redactor()}
-}
+// RedactWriter is w with Redact applied to each write; the loggers of gf
+// and OpenTelemetry write a line at a time.
+func (c Config) RedactWriter(w io.Writer) io.Writer { return redactWriter{w, c.redactor()} }
 
 type redactWriter struct {
 	w io.Writer
@@ -57,73 +46,49 @@ func (rw redactWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// redactor is the one Parse built, while Token and Headers are still the
-// ones it was built for; a Config made or changed by hand gets a new one.
+// redactor is the one Parse built; a Config made by hand gets a new one.
 func (c Config) redactor() *redactor {
-	if r := c.redaction; r != nil && r.token == c.Token && maps.Equal(r.headers, c.Headers) && r.inputs == len(c.inputSecrets) {
-		return r
+	if c.redaction != nil {
+		return c.redaction
 	}
 	return newRedactor(c)
 }
 
-// secrets are those found in the input (Parse keeps them, even when a flag
-// overrides a variable) and those of the fields, for a Config made by hand.
-func (c Config) secrets() []secretValue {
-	all := append([]secretValue(nil), c.inputSecrets...)
-	all = append(all, secretValue{c.Token, "[token]"})
-	for name, value := range c.Headers {
-		all = append(all, secretValue{value, "[header " + name + "]"})
-	}
-	return all
-}
-
-// A redactor finds every form of the secrets in a folded text (see fold):
-// at each place the longest form that starts there, so that a secret that
-// contains another is replaced whole.
+// A redactor holds the folded forms (see fold) of the secrets by their
+// first minSecret bytes, longest first, so that at each place of a text the
+// longest form that starts there is replaced whole. pairs marks the first
+// two bytes of every form: most places are passed over with one look.
 type redactor struct {
-	// byPrefix are the forms (folded) by their first minSecret bytes,
-	// longest first; pairs marks the first two bytes of every form, so
-	// that most places are passed over with one look.
 	byPrefix map[string][]secretValue
 	pairs    [1 << 16 / 64]uint64
-	// What it was built for (see Config.redactor).
-	token   string
-	headers map[string]string
-	inputs  int // how many input secrets
 }
 
 func newRedactor(c Config) *redactor {
-	r := &redactor{byPrefix: map[string][]secretValue{}, token: c.Token, headers: maps.Clone(c.Headers), inputs: len(c.inputSecrets)}
-	label := map[string]string{}
-	for _, s := range c.secrets() {
+	all := append(c.inputSecrets[:len(c.inputSecrets):len(c.inputSecrets)], secretValue{c.Token, "[token]"})
+	for name, value := range c.Headers {
+		all = append(all, secretValue{value, "[header " + name + "]"})
+	}
+	r, seen := &redactor{byPrefix: map[string][]secretValue{}}, map[string]bool{}
+	for _, s := range all {
 		if len(s.value) < minSecret {
 			continue
 		}
 		for _, form := range forms(s.value) {
-			if f, _ := fold(form); len(f) >= minSecret {
-				if _, ok := label[f]; !ok {
-					label[f] = s.label
-				}
+			if f, _ := fold(form); len(f) >= minSecret && !seen[f] {
+				seen[f] = true
+				r.byPrefix[f[:minSecret]] = append(r.byPrefix[f[:minSecret]], secretValue{f, s.label})
+				pair := int(f[0])<<8 | int(f[1])
+				r.pairs[pair/64] |= 1 << (pair % 64)
 			}
 		}
 	}
-	for f, l := range label {
-		r.byPrefix[f[:minSecret]] = append(r.byPrefix[f[:minSecret]], secretValue{f, l})
-		pair := int(f[0])<<8 | int(f[1])
-		r.pairs[pair/64] |= 1 << (pair % 64)
-	}
 	for _, forms := range r.byPrefix {
-		sort.Slice(forms, func(i, j int) bool {
-			if len(forms[i].value) != len(forms[j].value) {
-				return len(forms[i].value) > len(forms[j].value)
-			}
-			return forms[i].value < forms[j].value
-		})
+		slices.SortStableFunc(forms, func(a, b secretValue) int { return len(b.value) - len(a.value) })
 	}
 	return r
 }
 
-// replace finds the forms in text, folded, and replaces each match in the
+// replace finds the forms in text folded, and replaces each match in the
 // text as it was, line breaks inside the match included.
 func (r *redactor) replace(text string) string {
 	if len(r.byPrefix) == 0 || len(text) < minSecret {
@@ -133,15 +98,12 @@ func (r *redactor) replace(text string) string {
 	var b strings.Builder
 	last := 0 // in text
 	for i := 0; i+minSecret <= len(folded); i++ {
-		pair := int(folded[i])<<8 | int(folded[i+1])
-		if r.pairs[pair/64]&(1<<(pair%64)) == 0 {
+		if pair := int(folded[i])<<8 | int(folded[i+1]); r.pairs[pair/64]&(1<<(pair%64)) == 0 {
 			continue
 		}
 		for _, f := range r.byPrefix[folded[i:i+minSecret]] {
 			if strings.HasPrefix(folded[i:], f.value) {
-				if b.Len() == 0 {
-					b.Grow(len(text))
-				}
+				b.Grow(len(text))
 				b.WriteString(text[last:at[i]])
 				b.WriteString(f.label)
 				last = int(at[i+len(f.value)-1]) + 1
@@ -157,10 +119,10 @@ func (r *redactor) replace(text string) string {
 	return b.String()
 }
 
-// fold is what the forms are sought in: s in lower case (an echo may
-// upper-case a value; hex digits come in either case: %2F, \u00E4, 7F3A),
-// where that keeps the length, without line breaks, raw or escaped (an echo
-// may wrap a long value). at maps each byte of the result to its index in s.
+// fold is what the forms are sought in: s in lower case where that keeps
+// the length (an echo may upper-case a value, and hex digits come in either
+// case), without line breaks, raw or escaped (an echo may wrap a value).
+// at maps each byte of the result to its index in s.
 func fold(s string) (string, []int32) {
 	b := make([]byte, 0, len(s))
 	at := make([]int32, 0, len(s))
@@ -176,7 +138,7 @@ func fold(s string) (string, []int32) {
 			c += 'a' - 'A'
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if l := unicode.ToLower(r); l != r && utf8.RuneLen(l) == size {
+			if l := unicode.ToLower(r); utf8.RuneLen(l) == size {
 				b = utf8.AppendRune(b, l)
 			} else {
 				b = append(b, s[i:i+size]...)
@@ -198,100 +160,74 @@ var escapes = []func(string) string{
 	func(s string) string { return unquote(strconv.Quote(s)) },        // Go %q
 	func(s string) string { return unquote(strconv.QuoteToASCII(s)) }, // Go %+q
 	func(s string) string { b, _ := json.Marshal(s); return unquote(string(b)) },
-	func(s string) string { // JSON without HTML escaping
-		var b strings.Builder
-		e := json.NewEncoder(&b)
-		e.SetEscapeHTML(false)
-		e.Encode(s)
-		return unquote(strings.TrimSuffix(b.String(), "\n"))
-	},
 	url.QueryEscape,
 	url.PathEscape,
-	percentAll,
 	html.EscapeString,
+	func(s string) string { // every byte percent-encoded, as some encoders do
+		var b strings.Builder
+		for i := range len(s) {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		}
+		return b.String()
+	},
 }
 
-// forms returns s and its escaped forms, escaped once and twice (a JSON
-// message that quotes a URL-encoded value), where s is itself
-// percent-encoded the decoded value's, and its encodings: hex, and base64
-// wherever in a longer base64 text it may stand (see base64Cores).
+func unquote(q string) string { return q[1 : len(q)-1] }
+
+// forms returns s, and the value it encodes if it is percent-encoded, each
+// escaped once and twice (JSON quoting a URL-encoded value), in hex, and in
+// base64 wherever in a longer base64 text it may stand.
 func forms(s string) []string {
 	bases := []string{s}
-	if d, err := url.PathUnescape(s); err == nil && d != s {
-		bases = append(bases, d)
-	}
-	if d, err := url.QueryUnescape(s); err == nil && d != s {
-		bases = append(bases, d)
+	for _, unescape := range []func(string) (string, error){url.PathUnescape, url.QueryUnescape} {
+		if d, err := unescape(s); err == nil && d != s {
+			bases = append(bases, d)
+		}
 	}
 	var all []string
 	for _, b := range bases {
 		all = append(all, b, hex.EncodeToString([]byte(b)))
-		all = append(all, base64Cores(b)...)
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			for k := range 3 { // "Basic " + base64("user:password") holds the password at offset 5
+				e := enc.EncodeToString(append(make([]byte, k), b...))
+				all = append(all, e[(8*k+5)/6:8*(k+len(b))/6]) // the characters whose bits are all b's
+			}
+		}
 		for _, once := range escapes {
-			e := once(b)
-			all = append(all, e)
+			all = append(all, once(b))
 			for _, twice := range escapes {
-				all = append(all, twice(e))
+				all = append(all, twice(once(b)))
 			}
 		}
 	}
 	return all
 }
 
-// base64Cores are the parts of s's base64 encoding (standard and URL
-// alphabets) that do not depend on what stands around s in the encoded
-// text, for each of the three offsets s may have there: "Basic " and the
-// base64 of "user:password" hides the password at offset len("user:").
-func base64Cores(s string) []string {
-	var cores []string
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-		for k := 0; k < 3; k++ {
-			e := enc.EncodeToString(append(make([]byte, k), s...))
-			from, to := (8*k+5)/6, 8*(k+len(s))/6 // the characters whose bits are all s's
-			cores = append(cores, e[from:to])
-		}
-	}
-	return cores
-}
-
-func unquote(q string) string { return q[1 : len(q)-1] }
-
-// percentAll encodes every byte of s, as some encoders do.
-func percentAll(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		fmt.Fprintf(&b, "%%%02X", s[i])
-	}
-	return b.String()
-}
-
 // inputSecrets finds the secrets in the command line and the environment,
 // even in input that Parse rejects, so that the line saying what is wrong
-// cannot carry them: the token of -token and TRACE_TOKEN, every value of
-// OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_TRACES_HEADERS, and
-// the user info of an endpoint in whatever spelling (also a URL given as an
-// argument without -endpoint).
+// cannot carry them: -token, TRACE_TOKEN, the values of both HEADERS
+// variables, and an endpoint's user info (also a stray argument's).
 func inputSecrets(args []string, getenv func(string) string) []secretValue {
-	var found []secretValue
-	if v, ok := lookup(getenv, "TRACE_TOKEN"); ok {
-		found = append(found, secretValue{v, "[token]"})
-	}
+	found := []secretValue{{getenv("TRACE_TOKEN"), "[token]"}}
 	for _, key := range otlpKeys("HEADERS") {
-		v, _ := lookup(getenv, key)
-		found = append(found, headerSecrets(v)...)
+		found = append(found, headerSecrets(getenv(key))...)
 	}
 	for _, key := range otlpKeys("ENDPOINT") {
-		v, _ := lookup(getenv, key)
-		found = append(found, userInfoSecrets(v)...)
+		found = append(found, userInfoSecrets(getenv(key))...)
 	}
+	fs := newFlagSet(GRPC) // both mains have the same bool flags
 	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		if arg == "--" || !strings.HasPrefix(arg, "-") {
-			found = append(found, userInfoSecrets(arg)...) // a stray argument: an endpoint without -endpoint?
+		if args[i] == "--" || !strings.HasPrefix(args[i], "-") {
+			found = append(found, userInfoSecrets(args[i])...) // an endpoint without -endpoint?
 			continue
 		}
-		name, value, inline := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		if !inline && !isBoolFlag(name) && i+1 < len(args) {
+		name, value, inline := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		isBool := name == "h" || name == "help"
+		if f := fs.Lookup(name); f != nil { // an unknown flag's value is scanned all the same
+			b, ok := f.Value.(interface{ IsBoolFlag() bool })
+			isBool = ok && b.IsBoolFlag()
+		}
+		if !inline && !isBool && i+1 < len(args) {
 			i++
 			value = args[i]
 		}
@@ -305,99 +241,63 @@ func inputSecrets(args []string, getenv func(string) string) []secretValue {
 	return found
 }
 
-// isBoolFlag tells whether the flag takes no separate value on the command
-// line, as the flag package reads it: -h, -help and the mains' bool flags.
-func isBoolFlag(name string) bool {
-	if name == "h" || name == "help" {
-		return true
-	}
-	fs, _ := newFlagSet(GRPC) // both mains have the same flags but -path, a string
-	f := fs.Lookup(name)
-	if f == nil {
-		return false // an unknown flag: Parse rejects it; its value is scanned all the same
-	}
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
-}
-
 // headerSecrets are the values of an OTEL_EXPORTER_OTLP_HEADERS value,
 // leniently: an entry without = ("Authorization: Bearer x") is secret
-// whole, and the credential of "Bearer x" is secret alone too.
+// whole; the credential of "Bearer x" alone, and the decoded credentials
+// of "Basic BASE64" (user:password and the password), too.
 func headerSecrets(v string) []secretValue {
 	var found []secretValue
 	for _, entry := range strings.Split(v, ",") {
 		name, value, ok := strings.Cut(entry, "=")
 		label := "[header " + strings.TrimSpace(name) + "]"
-		if !ok || !validHeaderName(strings.TrimSpace(name)) {
+		if !ok || !headerName.MatchString(strings.TrimSpace(name)) {
 			value, label = entry, "[header]"
 		}
 		found = append(found, secretValue{value, label}, secretValue{strings.TrimSpace(value), label})
-		if fields := strings.Fields(value); len(fields) > 1 {
-			for _, f := range fields[1:] {
-				found = append(found, secretValue{f, label})
+		decoded, err := url.PathUnescape(value)
+		if err != nil {
+			decoded = value
+		}
+		fields := strings.Fields(decoded)
+		for _, f := range fields[min(1, len(fields)):] {
+			found = append(found, secretValue{f, label})
+		}
+		if len(fields) == 2 && strings.EqualFold(fields[0], "Basic") {
+			if creds, err := base64.StdEncoding.DecodeString(fields[1]); err == nil {
+				_, password, _ := strings.Cut(string(creds), ":")
+				found = append(found, secretValue{string(creds), label}, secretValue{password, label})
 			}
 		}
-		found = append(found, basicSecrets(value, label)...)
 	}
 	return found
 }
 
-// basicSecrets are the decoded credentials of "Basic BASE64", written
-// as a header value (OTEL_EXPORTER_OTLP_HEADERS takes it URL-encoded):
-// user:password, and the password alone, as for user info.
-func basicSecrets(value, label string) []secretValue {
-	if v, err := url.PathUnescape(value); err == nil {
-		value = v
-	}
-	fields := strings.Fields(value)
-	if len(fields) != 2 || !strings.EqualFold(fields[0], "Basic") {
-		return nil
-	}
-	decoded, err := base64.StdEncoding.DecodeString(fields[1])
-	if err != nil {
-		return nil
-	}
-	found := []secretValue{{string(decoded), label}}
-	if _, password, ok := strings.Cut(string(decoded), ":"); ok {
-		found = append(found, secretValue{password, label})
-	}
-	return found
-}
-
-// userInfoSecrets are the user info of an endpoint, whole and its
-// password, or nothing when it has none.
+// userInfoSecrets are the user info of an endpoint and its password; the
+// user name alone is no secret, and "user" would blank out words.
 func userInfoSecrets(endpoint string) []secretValue {
 	start, end := userInfo(endpoint)
 	if start < 0 {
 		return nil
 	}
-	info := endpoint[start:end]
-	found := []secretValue{{info, "[user info]"}}
-	// The password alone too; the user name alone is no secret, and a
-	// name such as "user" would blank out words of the messages.
-	if _, password, ok := strings.Cut(info, ":"); ok {
-		found = append(found, secretValue{password, "[user info]"})
-	}
-	return found
+	_, password, _ := strings.Cut(endpoint[start:end], ":")
+	return []secretValue{{endpoint[start:end], "[user info]"}, {password, "[user info]"}}
 }
 
-// schemeName is a URL scheme; schemePrefix is one with its slashes,
-// however many: http://, and the mistyped http:/ and http:///.
+// schemeName is a URL scheme; schemePrefix is one with its slashes, however
+// many (http://, and the mistyped http:/ and http:///).
 var (
 	schemeName   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
 	schemePrefix = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:/+`)
 )
 
-// userInfo locates the user info of an endpoint, in any spelling
-// (scheme://user:pass@host, user:pass@host:port, a mistyped scheme, a
-// password with / ? or # in it): what comes before the last @. It returns
-// -1, -1 when there is none. An OTLP endpoint has no other use for @.
+// userInfo locates the user info of an endpoint in any spelling: what
+// comes before the last @ (a password may hold / ? or #), for an OTLP
+// endpoint has no other use for @. It returns -1, -1 when there is none.
 func userInfo(endpoint string) (start, end int) {
-	start = 0
 	if i := strings.Index(endpoint, "://"); i >= 0 {
 		start = i + 3
-	} else if m := schemePrefix.FindString(endpoint); m != "" {
-		start = len(m)
+	} else {
+		start = len(schemePrefix.FindString(endpoint))
 	}
 	at := strings.LastIndex(endpoint[start:], "@")
 	if at < 0 {
@@ -406,13 +306,11 @@ func userInfo(endpoint string) (start, end int) {
 	return start, start + at
 }
 
-// withoutUserInfo hides the user info of an endpoint for a message, in
-// any spelling: http://user:pass@h:1 becomes http://xxxxx@h:1, and
-// user:pass@h:1 becomes xxxxx@h:1.
+// withoutUserInfo hides the user info of an endpoint for a message:
+// http://user:pass@h:1 becomes http://xxxxx@h:1.
 func withoutUserInfo(endpoint string) string {
-	start, end := userInfo(endpoint)
-	if start < 0 {
-		return endpoint
+	if start, end := userInfo(endpoint); start >= 0 {
+		return endpoint[:start] + "xxxxx" + endpoint[end:]
 	}
-	return endpoint[:start] + "xxxxx" + endpoint[end:]
+	return endpoint
 }

@@ -27,6 +27,7 @@ func TestRedactEveryEscaping(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.inputSecrets = append(cfg.inputSecrets, userInfoSecrets("http://admin:"+url.QueryEscape(pass)+"@h:1")...)
+	cfg.redaction = newRedactor(cfg)
 	for _, s := range []string{token, key, pass} {
 		for _, form := range escaped(s) {
 			text := "collector says: " + form + " is wrong"
