@@ -35,10 +35,7 @@ const (
 
 // String names the protocol as OpenTelemetry does.
 func (p Protocol) String() string {
-	if p == GRPC {
-		return "OTLP/gRPC"
-	}
-	return "OTLP/HTTP"
+	return map[Protocol]string{GRPC: "OTLP/gRPC", HTTP: "OTLP/HTTP"}[p]
 }
 
 // Program is the name of the sample's main for this protocol.
@@ -46,10 +43,7 @@ func (p Protocol) Program() string { return "inprocess-" + string(p) }
 
 // DefaultEndpoint is where a local collector listens for this protocol.
 func (p Protocol) DefaultEndpoint() string {
-	if p == GRPC {
-		return "localhost:4317"
-	}
-	return "localhost:4318"
+	return map[Protocol]string{GRPC: "localhost:4317", HTTP: "localhost:4318"}[p]
 }
 
 // DefaultPath is the OTLP/HTTP path for traces.
@@ -57,29 +51,22 @@ const DefaultPath = "/v1/traces"
 
 // Config is everything a main needs to run the sample.
 type Config struct {
-	Protocol Protocol
-	Endpoint string            // host:port, as gf's Init functions take it
-	Path     string            // URL path of the OTLP/HTTP endpoint; empty for gRPC
-	Token    string            // sent as the Authentication header; never printed
-	Headers  map[string]string // the other headers of OTEL_EXPORTER_OTLP_HEADERS; never printed
-	// TLS is nil for plaintext, as gf's Init functions dial: RootCAs from
-	// -ca (nil: the system's), Certificates from -cert and -key.
-	TLS *tls.Config
-	// HTTPClient is the own OTLP/HTTP exporter's client; nil is the
-	// exporter's own. The report sets delivery.HTTPClient.
-	HTTPClient *http.Client
-	Service    string // service.name of the spans
-	Users      []int
-	Timeout    time.Duration // the longest the program waits for the collector at the end
-	JSON       bool          // print the result as one JSON line instead of the report
-	// OwnProvider (-provider own) uses the own provider even where gf's
-	// Init would do: its OTLP/HTTP client reads every answer.
-	OwnProvider bool
+	Protocol    Protocol
+	Endpoint    string            // host:port, as gf's Init functions take it
+	Path        string            // URL path of the OTLP/HTTP endpoint; empty for gRPC
+	Token       string            // sent as the Authentication header; never printed
+	Headers     map[string]string // the other headers of OTEL_EXPORTER_OTLP_HEADERS; never printed
+	TLS         *tls.Config       // nil: plaintext, as gf's Init dials; RootCAs nil: the system's
+	HTTPClient  *http.Client      // the own OTLP/HTTP exporter's; nil: its own (the report sets one)
+	Service     string            // service.name of the spans
+	Users       []int
+	Timeout     time.Duration // the longest the program waits for the collector at the end
+	JSON        bool          // print the result as one JSON line instead of the report
+	OwnProvider bool          // -provider own: the own provider, whose HTTP client reads every answer
 
 	Sampling // the head sampler (see sampler.go)
 
-	// High-volume mode (see package load): Traces runs of the tree from
-	// Concurrency goroutines, paced so that the batch processor drops none.
+	// High-volume mode (see package load).
 	Traces      int
 	Concurrency int
 	Pace        bool
@@ -118,15 +105,11 @@ const (
 // Target is where the spans go, as a user would write it: host:port for
 // gRPC (https://host:port with TLS), the URL for HTTP.
 func (c Config) Target() string {
-	scheme := "http://"
-	if c.TLS != nil {
-		scheme = "https://"
-	}
 	switch {
-	case c.Protocol == HTTP:
-		return scheme + c.Endpoint + c.Path
 	case c.TLS != nil:
-		return scheme + c.Endpoint
+		return "https://" + c.Endpoint + c.Path
+	case c.Protocol == HTTP:
+		return "http://" + c.Endpoint + c.Path
 	}
 	return c.Endpoint
 }
@@ -191,22 +174,13 @@ func newFlagSet(p Protocol) *flag.FlagSet {
 
 // Parse reads args and the environment through getenv. The warnings are
 // settings that are valid but will not do what the user may expect.
-func Parse(p Protocol, args []string, getenv func(string) string) (Config, []string, error) {
-	cfg, warnings, err := parse(p, args, getenv)
-	if err != nil {
-		return Config{}, nil, err
-	}
-	cfg.redaction = newRedactor(cfg)
-	return cfg, warnings, nil
-}
-
-func parse(p Protocol, args []string, getenv func(string) string) (cfg Config, warnings []string, err error) {
+func Parse(p Protocol, args []string, getenv func(string) string) (cfg Config, warnings []string, err error) {
 	fs := newFlagSet(p)
 	if err := fs.Parse(args); err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, nil, fmt.Errorf("unexpected argument %q", withoutUserInfo(fs.Arg(0)))
+		return Config{}, nil, fmt.Errorf("unexpected argument %q", withoutUserInfo(fs.Arg(0)))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -215,37 +189,37 @@ func parse(p Protocol, args []string, getenv func(string) string) (cfg Config, w
 
 	ep, err := resolveEndpoint(p, arg("endpoint"), set["endpoint"], getenv)
 	if err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	cfg.Endpoint, cfg.Path = ep.hostPort, ep.path
 	if set["path"] {
 		if p != HTTP {
-			return cfg, nil, errors.New("-path is for OTLP/HTTP only; a gRPC endpoint has no path")
+			return Config{}, nil, errors.New("-path is for OTLP/HTTP only; a gRPC endpoint has no path")
 		}
 		if cfg.Path, err = parsePath(arg("path")); err != nil {
-			return cfg, nil, fmt.Errorf("invalid -path %q: %v", arg("path"), err)
+			return Config{}, nil, fmt.Errorf("invalid -path %q: %v", arg("path"), err)
 		}
 	}
 	// Before the TLS files, whose reading it bounds.
 	if cfg.Timeout, err = time.ParseDuration(arg("timeout")); err != nil || cfg.Timeout <= 0 {
-		return cfg, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", arg("timeout"))
+		return Config{}, nil, fmt.Errorf("invalid -timeout %q: want a positive duration such as 5s or 500ms", arg("timeout"))
 	}
 	if cfg.TLS, err = resolveTLS(arg, set, ep, getenv, cfg.Timeout); err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	if cfg.Token, cfg.Headers, err = resolveHeaders(p, arg("token"), set["token"], getenv); err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	if w := secretsInPlaintext(cfg); w != "" {
 		warnings = append(warnings, w)
 	}
 	var more []string
 	if cfg.Sampling, more, err = resolveSampler(arg("sample"), set["sample"], getenv); err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	warnings = append(warnings, more...)
 	if more, err = checkOTelEnv(p, getenv); err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	warnings = append(warnings, more...)
 
@@ -253,30 +227,33 @@ func parse(p Protocol, args []string, getenv func(string) string) (cfg Config, w
 		cfg.Service = s.value
 		// Left to the exporter, every export fails.
 		if !utf8.ValidString(s.value) {
-			return cfg, nil, fmt.Errorf("invalid %s %q: it is not valid UTF-8", s.source, s.value)
+			return Config{}, nil, fmt.Errorf("invalid %s %q: it is not valid UTF-8", s.source, s.value)
 		}
 	}
 	if strings.TrimSpace(cfg.Service) == "" {
-		return cfg, nil, errors.New("invalid service name: it is empty")
+		return Config{}, nil, errors.New("invalid service name: it is empty")
 	}
 	if cfg.Users, err = ParseUsers(arg("users")); err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	if cfg.Traces, err = bounded("-traces", arg("traces"), MaxTraces); err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	if cfg.Concurrency, err = bounded("-concurrency", arg("concurrency"), MaxConcurrency); err != nil {
-		return cfg, nil, err
+		return Config{}, nil, err
 	}
 	switch arg("provider") {
 	case "gf":
 	case "own":
 		cfg.OwnProvider = true
 	default:
-		return cfg, nil, fmt.Errorf("invalid -provider %q: want gf (gf's Init) or own (the sample's own provider, which reads every answer)", arg("provider"))
+		return Config{}, nil, fmt.Errorf("invalid -provider %q: want gf (gf's Init) or own (the sample's own provider, which reads every answer)", arg("provider"))
 	}
-	cfg.Batch, err = parseBatch(getenv, cfg.Traces > 1)
-	return cfg, warnings, err
+	if cfg.Batch, err = parseBatch(getenv, cfg.Traces > 1); err != nil {
+		return Config{}, nil, err
+	}
+	cfg.redaction = newRedactor(cfg)
+	return cfg, warnings, nil
 }
 
 // bounded reads a whole number from 1 to max.

@@ -2,11 +2,9 @@
 // not enough. It builds what otlpgrpc.Init and otlphttp.Init build (the
 // exporter with gzip, the resource, a batch span processor, the
 // propagators) in plain OpenTelemetry SDK calls, and adds what they cannot
-// do: TLS (they always dial in plaintext), any header, such as
-// "authorization: Bearer …" (gRPC's Init sends only Authentication, HTTP's
-// none), and the sampler of OTEL_TRACES_SAMPLER or your own (they sample
-// every trace). This file imports nothing else of its repository: copy it
-// into your service and drop what you do not need.
+// do: TLS, any header (gRPC's Init sends only Authentication, HTTP's none),
+// and a sampler (they sample every trace). This file imports nothing else
+// of its repository: copy it into your service.
 package provider
 
 import (
@@ -39,11 +37,9 @@ type Options struct {
 	// Headers are sent with every export, such as
 	// {"authorization": "Bearer …"}.
 	Headers map[string]string
-	// Sampler is the head sampler. Nil leaves the choice to the SDK, which
-	// reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (unset: every
-	// trace, and a caller's decision followed). Your own is one line, such
-	// as 1 new trace in 10 (see docs/sampling.md):
-	// sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))
+	// Sampler is the head sampler. Nil leaves it to the SDK, which reads
+	// OTEL_TRACES_SAMPLER (unset: every trace, a caller's decision followed).
+	// 1 new trace in 10: sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))
 	Sampler sdktrace.Sampler
 	// HTTPClient, for HTTP only, sends the exports; nil: the exporter's own.
 	HTTPClient *http.Client

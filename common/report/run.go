@@ -59,10 +59,10 @@ func mainWith(cfg config.Config, run func(config.Config, *Run) error) int {
 		cfg.HTTPClient = delivery.HTTPClient(cfg)
 	}
 	watch, set := Setup(cfg)
-	if cfg.Traces <= 1 {
-		// The picture shows a trace the sampler dropped too; nothing more
-		// is sent (see waterfall.KeepUnsampled).
-		cfg.Sampler = waterfall.KeepUnsampled(cfg.Sampler)
+	if cfg.Traces <= 1 && cfg.Sampler != nil {
+		// The picture shows a trace the sampler dropped too: its spans are
+		// recorded, not sampled, so the batch processor sends none of them.
+		cfg.Sampler = sdktrace.AlwaysRecord(cfg.Sampler)
 	}
 	r := &Run{cfg: cfg, watch: watch, set: set}
 	if err := run(cfg, r); err != nil {
