@@ -300,9 +300,12 @@ func parseBatch(getenv func(string) string, volume bool) (b Batch, err error) {
 	if b.BatchSize > b.QueueSize {
 		b.BatchSize = min(sdkBatchSize, b.QueueSize) // what the SDK does
 	}
-	for key, d := range map[string]*time.Duration{"OTEL_BSP_SCHEDULE_DELAY": &b.ScheduleDelay, "OTEL_BSP_EXPORT_TIMEOUT": &b.ExportTimeout} {
-		if v, ok := lookup(getenv, key); ok {
-			if *d, err = milliseconds(key, v); err != nil {
+	for _, d := range []struct {
+		key string
+		to  *time.Duration
+	}{{"OTEL_BSP_SCHEDULE_DELAY", &b.ScheduleDelay}, {"OTEL_BSP_EXPORT_TIMEOUT", &b.ExportTimeout}} {
+		if v, ok := lookup(getenv, d.key); ok {
+			if *d.to, err = milliseconds(d.key, v); err != nil {
 				return Batch{}, err
 			}
 		}
