@@ -160,6 +160,13 @@ var escapes = []func(string) string{
 	func(s string) string { return unquote(strconv.Quote(s)) },        // Go %q
 	func(s string) string { return unquote(strconv.QuoteToASCII(s)) }, // Go %+q
 	func(s string) string { b, _ := json.Marshal(s); return unquote(string(b)) },
+	func(s string) string { // JSON without HTML escaping
+		var b strings.Builder
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		e.Encode(s)
+		return unquote(strings.TrimSuffix(b.String(), "\n"))
+	},
 	url.QueryEscape,
 	url.PathEscape,
 	html.EscapeString,
