@@ -320,9 +320,6 @@ type Result struct {
 	AnswersUnread bool
 }
 
-// Lost is the number of spans that did not reach the collector.
-func (r Result) Lost() int64 { return r.Recorded - r.Delivered }
-
 // OK tells whether every span to deliver reached the collector; with none
 // to deliver, whether the sampler made any. A run that made none is not OK.
 func (r Result) OK() bool {
