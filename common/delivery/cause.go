@@ -116,8 +116,8 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	return fmt.Sprintf("the collector at %s did not confirm %d spans within %s", endpoint, r.Recorded-r.Delivered, r.Timeout), otherCause
 }
 
-// first is what the first of explainers that explains an error says of the
-// first error it explains.
+// first tries each explainer in turn on every error, and returns what the
+// first match says.
 func (d diagnosis) first(explainers ...func(error) (string, bool)) (string, bool) {
 	for _, explain := range explainers {
 		for _, err := range d.Errs {
@@ -212,7 +212,7 @@ func (diagnosis) refused(status, message string, token bool) string {
 }
 
 // notCollectorAnswer names an answer that is no OTLP collector's: a web
-// page, a redirect (see answer.go), or a gRPC answer the client could not
+// page, a redirect (see readAnswer), or a gRPC answer the client could not
 // take, which is no refusal: the collector may have taken the spans.
 func (d diagnosis) notCollectorAnswer(err error) (string, bool) {
 	var notOTLP *NotOTLPError

@@ -93,7 +93,9 @@ func (w *Watcher) MeterProvider() *sdkmetric.MeterProvider {
 
 // Handle keeps an error of the SDK: background exports report theirs only
 // to the global error handler.
-func (w *Watcher) Handle(err error) {
+func (w *Watcher) Handle(err error) { w.handle(err) }
+
+func (w *Watcher) handle(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.errs = append(w.errs, err)
@@ -193,7 +195,7 @@ func (w *Watcher) Sync() error {
 		var ok bool
 		if tp, ok = otel.GetTracerProvider().(*sdktrace.TracerProvider); !ok {
 			err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
-			w.Handle(err)
+			w.handle(err)
 			return err
 		}
 	}
@@ -209,7 +211,7 @@ func (w *Watcher) Sync() error {
 		var status *statusError
 		switch {
 		case verdict(found):
-			w.Handle(found)
+			w.handle(found)
 			w.mu.Lock()
 			w.closing = found
 			w.mu.Unlock()
@@ -236,7 +238,7 @@ func (w *Watcher) Sync() error {
 	if err == nil {
 		return nil
 	}
-	w.Handle(err)
+	w.handle(err)
 	w.mu.Lock()
 	w.failedWait = max(w.failedWait, time.Since(start))
 	w.mu.Unlock()
@@ -244,10 +246,10 @@ func (w *Watcher) Sync() error {
 	case errors.As(unreached, new(errNoConnection)):
 		// The spans stay queued: else the shutdown would try once more,
 		// and gf's would log its failure with a stack.
-		w.Handle(unreached)
+		w.handle(unreached)
 		w.stop(err, false)
 	case unreached != nil:
-		w.Handle(unreached) // the exporter's error may only say it gave up
+		w.handle(unreached) // the exporter's error may only say it gave up
 	case ctx.Err() == nil && disconnected(err) && w.Result().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	case ctx.Err() != nil:
@@ -354,7 +356,7 @@ func (w *Watcher) Result() Result {
 func (w *Watcher) counts() Result {
 	var rm metricdata.ResourceMetrics
 	if err := w.reader.Collect(context.Background(), &rm); err != nil {
-		w.Handle(err)
+		w.handle(err)
 	}
 	var r Result
 	for _, sm := range rm.ScopeMetrics {

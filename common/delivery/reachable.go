@@ -179,7 +179,7 @@ func proxied(addr string) bool {
 // redirect sends the spans and their headers elsewhere, and
 // "application/json; charset=utf-8" hides the spans a collector rejected.
 // HTTPClient lets only OTLP answers through to the exporter; the check
-// (reachable.go) reads answers the same way, before any span leaves.
+// reads answers the same way, before any span leaves.
 
 // maxAnswer bounds what is read of an answer: an OTLP answer is a few
 // bytes, or a partial success's message.
