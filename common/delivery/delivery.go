@@ -1,12 +1,9 @@
 // Package delivery tells how many spans reached the collector, and if not
-// all did, why. It does not guess: the counts are the OpenTelemetry SDK's own
-// metrics (spans started, spans dropped by the batch processor, spans the
-// exporter got accepted or not), and the cause is the exporter's own error.
-//
-// gf's Init functions build the exporter and the batch processor inside, so
-// they cannot be wrapped; the SDK's observability metrics see into them all
-// the same. They must be switched on before Init, because the SDK decides
-// at construction whether to record them (see NewWatcher).
+// all did, why. The counts are the OpenTelemetry SDK's own metrics (spans
+// started, dropped by the batch processor, exported or not), and the cause
+// is the exporter's own error. gf's Init builds the exporter and the batch
+// processor inside, so they cannot be wrapped; the SDK's metrics see into
+// them all the same, once switched on before Init (see NewWatcher).
 package delivery
 
 import (
@@ -27,36 +24,34 @@ import (
 	"example.com/gftrace/common/config"
 )
 
-// The SDK's metric names (OpenTelemetry semantic conventions for SDK
-// health), from the semconv version that SDK v1.47.0 itself uses.
+// The SDK's metric names, from the semconv version that SDK v1.47.0 uses.
 var (
 	metricStarted   = otelconv.SDKSpanStarted{}.Name()
 	metricProcessed = otelconv.SDKProcessorSpanProcessed{}.Name()
 	metricExported  = otelconv.SDKExporterSpanExported{}.Name()
-	metricLive      = otelconv.SDKSpanLive{}.Name() // not needed: dropped
+	metricLive      = otelconv.SDKSpanLive{}.Name()
 )
 
-// flushGrace lets the exporter, which gives up at the timeout with its own
-// error, report that error before the flush itself gives up.
+// flushGrace lets the exporter, which gives up at the timeout, report its
+// own error before the flush itself gives up.
 const flushGrace = 500 * time.Millisecond
 
 // Watcher collects the SDK's counts and export errors of one process.
 type Watcher struct {
 	reader *sdkmetric.ManualReader
-	cfg    config.Config            // where the collector is, how to speak to it, and the timeout
-	tp     *sdktrace.TracerProvider // the provider the run exports with (see Begin)
-	halt   func()                   // keeps what tp holds from leaving (see Begin and stop)
+	cfg    config.Config
+	tp     *sdktrace.TracerProvider // see Begin
+	halt   func()                   // keeps what tp holds from leaving (see stop)
 
-	mu     sync.Mutex
-	errs   []error
-	waited time.Duration
-	// the longest a failed Sync waited
-	failedWait time.Duration
-	cutoff     time.Time // when not zero, no flush waits past it (see Cutoff)
-	checked    bool      // the collector answered the check, and no export lost its connection since
-	stopped    error     // why no span may go any more, or nil (see stop)
-	verdict    bool      // stopped because the endpoint is no OTLP collector: it took no span
-	status     string    // the HTTP status of the check's answer when it refused
+	mu         sync.Mutex
+	errs       []error
+	waited     time.Duration
+	failedWait time.Duration // the longest a failed Sync waited
+	cutoff     time.Time     // when not zero, no flush waits past it
+	checked    bool          // the collector answered the check, and no export lost its connection since
+	stopped    error         // why no span may go any more (see stop)
+	verdict    bool          // stopped because the endpoint is no OTLP collector: it took no span
+	status     string        // the HTTP status of the check's answer when it refused
 
 	// For an exporter whose answers are unseen (see unseen.go):
 	vouched int64 // spans counted delivered before the last check that found an OTLP collector
@@ -66,20 +61,18 @@ type Watcher struct {
 	inconclusive error
 }
 
-// NewWatcher makes a Watcher for the collector at cfg.Endpoint; it changes
-// nothing in the process. To count, the SDK needs what report.Setup does
-// before tracing starts: OTEL_GO_X_OBSERVABILITY=true in the environment,
-// the Watcher's MeterProvider as the global one, and the Watcher as the
-// global error handler. cfg.Timeout is the longest Flush waits for the
-// collector.
+// NewWatcher makes a Watcher for the collector of cfg; it changes nothing
+// in the process. report.Setup does what the SDK needs before tracing
+// starts: Env in the environment, MeterProvider as the global one, and
+// Handle as the global error handler.
 func NewWatcher(cfg config.Config) *Watcher {
 	return &Watcher{reader: sdkmetric.NewManualReader(), cfg: cfg}
 }
 
-// Env is what the SDK must find in the environment before tracing starts,
-// as KEY=value: the switch of its span counts, an experimental feature of
-// OpenTelemetry Go, and, unless the user set one, an export timeout of
-// cfg.Timeout, so that an export and its retries end within it.
+// Env is what the SDK must find in the environment, as KEY=value: the
+// switch of its span counts (experimental) and, unless the user set one,
+// an export timeout of cfg.Timeout, so that an export and its retries end
+// within it.
 func Env(cfg config.Config, getenv func(string) string) []string {
 	env := []string{"OTEL_GO_X_OBSERVABILITY=true"}
 	if getenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") == "" && getenv("OTEL_EXPORTER_OTLP_TIMEOUT") == "" {
@@ -88,10 +81,9 @@ func Env(cfg config.Config, getenv func(string) string) []string {
 	return env
 }
 
-// MeterProvider is where the SDK's own span counts go, for Result. It
-// keeps no exemplars, nor the count of spans not yet ended: the SDK would
-// otherwise do both on every span started and ended, a few percent of a
-// busy run's CPU each.
+// MeterProvider is where the SDK's span counts go. It keeps no exemplars
+// nor the count of live spans: each would cost a busy run a few percent
+// of its CPU.
 func (w *Watcher) MeterProvider() *sdkmetric.MeterProvider {
 	return sdkmetric.NewMeterProvider(sdkmetric.WithReader(w.reader),
 		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
@@ -99,9 +91,8 @@ func (w *Watcher) MeterProvider() *sdkmetric.MeterProvider {
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})))
 }
 
-// Handle keeps an error of the SDK: exports that fail in the background (a
-// full batch, the batch timer) report their error only to the global error
-// handler.
+// Handle keeps an error of the SDK: background exports report theirs only
+// to the global error handler.
 func (w *Watcher) Handle(err error) { w.handle(err) }
 
 func (w *Watcher) handle(err error) {
@@ -113,16 +104,11 @@ func (w *Watcher) handle(err error) {
 	}
 }
 
-// Begin takes the tracer provider that the run exports with, once tracing
-// is set up and before any span is made, and checks the collector once,
-// without waiting for it (Sync waits). It returns the check's verdict when
-// the endpoint is no OTLP collector (a web page, a redirect): then no span
-// may go there, and nothing has gone yet. halt is what stop calls to keep
-// the spans that tp holds from leaving; the Watcher changes nothing in the
-// process by itself.
+// Begin takes the tracer provider the run exports with, before any span,
+// and checks the collector once without waiting (Sync waits). It returns
+// the check's verdict when the endpoint is no OTLP collector: then no span
+// may go there. halt is what stop calls to keep tp's spans from leaving.
 func (w *Watcher) Begin(tp *sdktrace.TracerProvider, halt func()) error {
-	// Within the timeout less the exporter's moment, as Sync's check: a
-	// timeout too short for that finds no connection here either.
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout-flushGrace)
 	defer cancel()
 	found := check(ctx, w.cfg, false)
@@ -149,16 +135,12 @@ func verdict(found error) bool {
 	return errors.As(found, new(*NotOTLPError)) || errors.As(found, new(*RedirectError)) || errors.As(found, new(*UnreadableError))
 }
 
-// Flush waits until the collector accepts a connection and answers as one
-// (see check), exports every span that has ended and waits for the
-// collector's answer: at most the cfg.Timeout of NewWatcher, and a moment
-// for the exporter to give its own error.
+// Flush is Sync at the end of a run, and the closing check (see unseen.go).
 func (w *Watcher) Flush() {
 	start := time.Now()
 	w.Sync()
 	w.mu.Lock()
-	// A flush that failed before (a pacing flush of a -traces run) is
-	// the wait the report speaks of: this one may not have waited at all.
+	// A failed pacing flush of a -traces run is the wait the report speaks of.
 	w.waited = max(time.Since(start), w.failedWait)
 	w.mu.Unlock()
 	w.close()
@@ -193,20 +175,23 @@ func (w *Watcher) close() {
 	}
 }
 
-// Sync is Flush in the middle of a run: it waits the same way and returns
-// the error, which Result reports too. When it returns nil, every span that
-// ended before the call has left the batch processor's queue: exported, or
-// lost with a collector that went away after taking spans (Result counts
-// them; the next Sync waits for the collector again). An error means the
-// collector could not be reached within the timeout, or said no; the flushes
-// after it wait no longer, so that a run ends within one timeout of the
+// Sync waits until the collector accepts a connection and answers as one
+// (see check), then exports every span that has ended and waits for the
+// answer: at most cfg.Timeout, and flushGrace for the exporter's error. nil
+// means every span ended before the call left the queue (exported, or lost
+// with a collector that went away after taking spans). After an error the
+// flushes wait no longer, so that a run ends within one timeout of the
 // collector's last answer.
 func (w *Watcher) Sync() error {
 	start := time.Now()
 	w.mu.Lock()
-	tp := w.tp
+	tp, checked, stopped := w.tp, w.checked, w.stopped
+	deadline := time.Now().Add(w.cfg.Timeout)
+	if !w.cutoff.IsZero() && w.cutoff.Before(deadline) {
+		deadline = w.cutoff
+	}
 	w.mu.Unlock()
-	if tp == nil { // a Watcher that Begin was not given a provider: the global one
+	if tp == nil { // Begin was not called: the global provider
 		var ok bool
 		if tp, ok = otel.GetTracerProvider().(*sdktrace.TracerProvider); !ok {
 			err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
@@ -214,13 +199,6 @@ func (w *Watcher) Sync() error {
 			return err
 		}
 	}
-	deadline := time.Now().Add(w.cfg.Timeout)
-	w.mu.Lock()
-	if !w.cutoff.IsZero() && w.cutoff.Before(deadline) {
-		deadline = w.cutoff
-	}
-	checked, stopped := w.checked, w.stopped
-	w.mu.Unlock()
 	if stopped != nil {
 		return stopped
 	}
@@ -253,7 +231,7 @@ func (w *Watcher) Sync() error {
 	}
 	if unreached == nil {
 		deadline = deadline.Add(flushGrace)
-	} // else no connection was made: the flush is a last attempt, within the timeout
+	} // else the flush is a last attempt, within the timeout
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	err := tp.ForceFlush(ctx)
@@ -266,8 +244,8 @@ func (w *Watcher) Sync() error {
 	w.mu.Unlock()
 	switch {
 	case errors.As(unreached, new(errNoConnection)):
-		// The spans are still queued: the shutdown at the end would try
-		// once more, and gf's would log its failure with a stack.
+		// The spans stay queued: else the shutdown would try once more,
+		// and gf's would log its failure with a stack.
 		w.handle(unreached)
 		w.stop(err, false)
 	case unreached != nil:
@@ -275,19 +253,15 @@ func (w *Watcher) Sync() error {
 	case ctx.Err() == nil && disconnected(err) && w.Result().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	case ctx.Err() != nil:
-		// No answer within the timeout: what is still queued stays, so
-		// that gf's shutdown does not wait for the collector a second more.
-		w.stop(err, false)
+		w.stop(err, false) // so that gf's shutdown does not wait a second more
 	}
 	w.Cutoff(time.Now())
 	return err
 }
 
-// stop keeps the spans still queued from leaving at the program's end, with
-// the halt that Begin was given: it is for an endpoint that could not be
-// reached within the timeout, or whose answer to a check made after spans
-// were queued says that it is no OTLP collector (verdict: see Result; Begin
-// finds most verdicts before any span is made).
+// stop keeps the spans still queued from leaving, with Begin's halt: for
+// an endpoint not reached within the timeout, or (verdict) one that a check
+// after spans were queued found to be no OTLP collector.
 func (w *Watcher) stop(why error, verdict bool) {
 	w.mu.Lock()
 	w.stopped, w.verdict = why, verdict
@@ -299,8 +273,7 @@ func (w *Watcher) stop(why error, verdict bool) {
 	}
 }
 
-// Stopped tells whether the Watcher stopped the run's exports (see Begin
-// and stop).
+// Stopped tells whether the Watcher stopped the run's exports.
 func (w *Watcher) Stopped() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -308,8 +281,7 @@ func (w *Watcher) Stopped() bool {
 }
 
 // Cutoff makes the flushes that start from now on wait at most until at
-// (and a moment for the exporter's own error), for a program that was asked
-// to stop: the flush under way ends by its own deadline, which is no later.
+// (and flushGrace), for a program that was asked to stop.
 func (w *Watcher) Cutoff(at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -331,11 +303,9 @@ type Result struct {
 	// Made and RootsSampled count what a sampler decided (see sampling.go).
 	Made, RootsSampled int64
 	// Refusal is the HTTP status with which the collector refused the
-	// program's check (see check), or "".
+	// check, or "".
 	Refusal string
-	// Redact removes the secrets from what the collector and the libraries
-	// said, where Cause quotes it; nil redacts nothing. The report sets
-	// its configuration's.
+	// Redact removes secrets from what Cause quotes; nil redacts nothing.
 	Redact func(string) string
 	// Unseen counts the spans the exporter counted as delivered, on answers
 	// this program cannot see, that no check vouched for (see unseen.go):
@@ -352,13 +322,8 @@ type Result struct {
 	AnswersUnread bool
 }
 
-// Lost is the number of spans that did not reach the collector: failed,
-// dropped, or still unconfirmed when the program stopped waiting.
-func (r Result) Lost() int64 { return r.Recorded - r.Delivered }
-
-// OK tells whether every span to be delivered reached the collector: every
-// span the sampler recorded, or none when it recorded none of those made
-// (then nothing was to be sent). A run that made no span is not OK.
+// OK tells whether every span to deliver reached the collector; with none
+// to deliver, whether the sampler made any. A run that made none is not OK.
 func (r Result) OK() bool {
 	if r.Recorded == 0 {
 		return r.Made > 0
@@ -366,8 +331,7 @@ func (r Result) OK() bool {
 	return r.Delivered == r.Recorded && r.Failed == 0 && r.Dropped == 0
 }
 
-// NoneRecorded tells whether spans were made but the sampler recorded none
-// of them: they are neither delivered nor lost.
+// NoneRecorded tells whether spans were made but the sampler recorded none.
 func (r Result) NoneRecorded() bool { return r.Made > 0 && r.Recorded == 0 }
 
 // Result reads the counts. Call it after Flush and the exporter's shutdown,
@@ -397,10 +361,7 @@ func (w *Watcher) counts() Result {
 	var r Result
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			sum, ok := m.Data.(metricdata.Sum[int64])
-			if !ok {
-				continue
-			}
+			sum, _ := m.Data.(metricdata.Sum[int64])
 			for _, dp := range sum.DataPoints {
 				failed := dp.Attributes.HasValue(semconv.ErrorTypeKey)
 				switch {
