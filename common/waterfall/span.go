@@ -111,13 +111,13 @@ func Tree(spans []Span) []Row {
 	for _, s := range spans {
 		known[s.SpanID] = true
 	}
+	isRoot := func(s Span) bool { return s.ParentID == "" || !known[s.ParentID] }
 	children := map[string][]int{} // indexes into spans, by parent id
-	var roots []int
+	order := make([]int, len(spans))
 	for i, s := range spans {
-		if s.ParentID != "" && known[s.ParentID] {
+		order[i] = i
+		if !isRoot(s) {
 			children[s.ParentID] = append(children[s.ParentID], i)
-		} else {
-			roots = append(roots, i)
 		}
 	}
 	placed := make([]bool, len(spans))
@@ -156,21 +156,15 @@ func Tree(spans []Span) []Row {
 			walk(k, depth+1, childPrefix, b, false)
 		}
 	}
-	for _, i := range byStart(spans, roots) {
-		placed[i] = true
-		walk(i, 0, "", "", false)
-	}
-	// What is left is in cycles: the first to start of each becomes a root.
-	var left []int
-	for i := range spans {
-		if !placed[i] {
-			left = append(left, i)
-		}
-	}
-	for _, i := range byStart(spans, left) {
-		if !placed[i] {
-			placed[i] = true
-			walk(i, 0, "", "", true)
+	// Roots first; what is left is in cycles: the first to start of each
+	// becomes a root.
+	byStart(spans, order)
+	for _, cycle := range []bool{false, true} {
+		for _, i := range order {
+			if !placed[i] && (cycle || isRoot(spans[i])) {
+				placed[i] = true
+				walk(i, 0, "", "", cycle)
+			}
 		}
 	}
 	return rows
