@@ -6,6 +6,7 @@
 package waterfall
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -13,53 +14,67 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
-// maxSpans bounds the picture: one of more is unreadable.
+// maxSpans bounds what a Recorder keeps: a picture of more is unreadable.
 const maxSpans = 1000
 
-// Recorder keeps the spans of the provider it is registered on.
-type Recorder struct{ tracetest.SpanRecorder }
+// Recorder is a span processor that keeps the spans that end, for the
+// picture: the first maxSpans, and the parents of those (a parent ends after
+// its children), so that none is drawn as if its parent never arrived.
+type Recorder struct {
+	mu      sync.Mutex
+	spans   []sdktrace.ReadOnlySpan
+	parents map[trace.SpanID]bool // the parents of the spans kept
+	omitted int                   // spans that ended and were not kept
+	root    trace.SpanContext     // the first root that ended, kept or not
+}
 
 // Record starts keeping the spans of tp, the provider that Init installed.
 func Record(tp *sdktrace.TracerProvider) *Recorder {
-	r := &Recorder{}
+	r := &Recorder{parents: map[trace.SpanID]bool{}}
 	tp.RegisterSpanProcessor(r)
 	return r
 }
 
-// Spans returns the spans to draw, in the order they ended: the first
-// maxSpans, and the parents of those (a parent ends after its children), so
-// that none is drawn as if its parent never arrived. omitted counts the
-// spans that ended and are left out.
-func (r *Recorder) Spans() (kept []sdktrace.ReadOnlySpan, omitted int) {
-	parents := map[trace.SpanID]bool{}
-	for _, s := range r.Ended() {
-		if len(kept) >= maxSpans && !parents[s.SpanContext().SpanID()] {
-			omitted++
-			continue
-		}
-		kept = append(kept, s)
-		parents[s.Parent().SpanID()] = true
+func (r *Recorder) OnEnd(s sdktrace.ReadOnlySpan) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// A root has no parent, or one in the process that started this one.
+	if !r.root.IsValid() && (!s.Parent().IsValid() || s.Parent().IsRemote()) {
+		r.root = s.SpanContext()
 	}
-	return kept, omitted
+	if len(r.spans) >= maxSpans && !r.parents[s.SpanContext().SpanID()] {
+		r.omitted++
+		return
+	}
+	r.spans = append(r.spans, s)
+	r.parents[s.Parent().SpanID()] = true
 }
 
-// Root returns the span context of the first root span that ended (one with
-// no parent, or whose parent is in the process that started this one), or
-// an invalid one.
+func (r *Recorder) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (r *Recorder) Shutdown(context.Context) error                  { return nil }
+func (r *Recorder) ForceFlush(context.Context) error                { return nil }
+
+// Spans returns the spans kept, in the order they ended, and how many spans
+// ended that it leaves out.
+func (r *Recorder) Spans() (kept []sdktrace.ReadOnlySpan, omitted int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.spans), r.omitted
+}
+
+// Root returns the span context of the first root span that ended, or an
+// invalid one.
 func (r *Recorder) Root() trace.SpanContext {
-	for _, s := range r.Ended() {
-		if !s.Parent().IsValid() || s.Parent().IsRemote() {
-			return s.SpanContext()
-		}
-	}
-	return trace.SpanContext{}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.root
 }
 
 // TraceID returns the trace of Root.
