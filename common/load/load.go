@@ -1,24 +1,23 @@
 // Package load runs the sample's trace many times, from several goroutines,
 // and delivers every span it makes.
 //
-// gf's Init builds the OpenTelemetry SDK's batch span processor with no
-// options: its queue holds OTEL_BSP_MAX_QUEUE_SIZE spans (2048 by default)
-// and it drops, without a word, every span that ends while the queue is
-// full. A burst of traces fills the queue far faster than one exporter
-// empties it, so most spans of a burst are lost. Init cannot make the queue
-// block, so Run paces the traces instead: a trace starts only when its
-// spans fit in the room left in the queue, and a flush (ForceFlush, which
-// returns once everything queued before it was exported) gives the room
-// back. The queue never overflows, and since a flush starts when half the
-// room is taken, traces go on filling the other half while it runs.
+// gf's Init builds the SDK's batch span processor with no options: its queue
+// holds OTEL_BSP_MAX_QUEUE_SIZE spans (2048 by default), it drops without a
+// word every span that ends while the queue is full, and Init cannot make it
+// block. So Run paces the traces: a trace starts only when its spans fit in
+// the room left in the queue, and a flush (ForceFlush, which returns once
+// everything queued before it was exported) gives the room back. A flush
+// starts when half the room is taken, so traces fill the other half meanwhile.
 package load
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"example.com/gftrace/common/config"
@@ -37,69 +36,71 @@ type Stats struct {
 	Stopped       error         // why the run stopped before making every trace, or nil
 }
 
+// Interrupted is why a run stopped when the process got SIGINT (Ctrl-C) or
+// SIGTERM: what was made is flushed all the same, and the exit code is the
+// signal's (exitcode.Signal).
+type Interrupted struct{ Signal os.Signal }
+
+func (i Interrupted) Error() string { return "interrupted by " + SignalName(i.Signal) }
+
+// SignalName is SIGINT or SIGTERM, as users write them.
+func SignalName(s os.Signal) string {
+	if name, ok := signalNames[s]; ok {
+		return name
+	}
+	return s.String()
+}
+
+var signalNames = map[os.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}
+
 // Run makes cfg.Traces traces by calling trace from cfg.Concurrency
 // goroutines, paced unless cfg.Pace is false, then waits for the collector's
 // answer with watch.Flush. Every second it writes the progress to progress.
 //
-// It stops making traces early when the collector takes no spans for
-// cfg.Timeout while exports fail (a pacing flush waits that long for it):
-// the rest would fail too, and slowly. A collector that restarts within the
-// timeout does not stop the run; the spans of the exports that failed
-// meanwhile are counted as lost. SIGINT or SIGTERM stops it too (see
-// Interrupted), given on interrupts; what was made is flushed all the same.
-//
-// The process-wide settings of a run (the log level, GOGC, the signals) are
-// made by report.Setup's file.
-func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, interrupts <-chan os.Signal, trace func()) Stats {
-	var st Stats
+// It stops making traces when ctx ends (a signal ends it with Interrupted as
+// its cause), or when exports fail and the collector takes no span for
+// cfg.Timeout: the rest would fail too, and slowly. A collector that
+// restarts within the timeout does not stop the run. What was made is
+// flushed all the same.
+func Run(ctx context.Context, cfg config.Config, watch *delivery.Watcher, progress io.Writer, trace func()) Stats {
 	start := time.Now()
-	var p *pacer                   // nil when not paced
 	var stop atomic.Pointer[error] // why the run stops early
-	var paced atomic.Pointer[pacer]
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case s := <-interrupts:
-			// What was made is flushed, within the timeout from now.
-			watch.Cutoff(time.Now().Add(cfg.Timeout))
-			var err error = Interrupted{s}
-			stop.Store(&err) // over an earlier cause: the user's word decides the exit code
-			if p := paced.Load(); p != nil {
-				p.stop(err) // traces waiting for room stop waiting
-			}
-		case <-done:
-		}
-	}()
-
-	// The first trace alone tells how many spans a trace makes, so that
-	// the pacer knows how much room each one needs.
-	trace()
-	st.SpansPerTrace = int(watch.Result().Made) // sampled or not
-	made := atomic.Int64{}
-	made.Store(1)
-
+	var p *pacer                   // nil when not paced
 	if cfg.Pace {
-		// Flushing the first trace empties the queue for the pacer, and
-		// finds out early whether the collector answers at all.
+		// One slot of the queue stays free for ForceFlush's own marker.
+		p = newPacer(cfg.Batch.QueueSize-1, watch.Sync)
+	}
+	interrupted := context.AfterFunc(ctx, func() {
+		watch.Cutoff(time.Now().Add(cfg.Timeout)) // what was made is flushed within the timeout
+		if p != nil {
+			p.stop(context.Cause(ctx)) // traces waiting for room stop waiting
+		}
+	})
+	defer interrupted()
+
+	// The first trace alone tells how many spans a trace makes, so that the
+	// pacer knows how much room each one needs. Flushing it empties the
+	// queue, and finds out early whether the collector answers at all.
+	trace()
+	st := Stats{SpansPerTrace: int(watch.Result().Made)} // sampled or not
+	var made atomic.Int64
+	made.Store(1)
+	need := 0
+	if p != nil {
 		if err := watch.Sync(); err != nil {
 			stop.CompareAndSwap(nil, &err)
 		}
-		// One slot of the queue stays free for ForceFlush's own marker.
-		st.Room = cfg.Batch.QueueSize - 1
-		p = newPacer(st.Room, watch.Sync)
-		paced.Store(p)
+		st.Room = p.room
+		need = min(st.SpansPerTrace, p.room) // a trace larger than the queue goes alone
 	}
-	need := min(st.SpansPerTrace, st.Room) // a trace larger than the queue goes alone
 
 	endProgress := showProgress(progress, watch, start, cfg.Timeout, &stop)
-
 	var wg sync.WaitGroup
-	next := atomic.Int64{}
+	var next atomic.Int64
 	next.Store(1)
 	for range cfg.Concurrency {
 		wg.Go(func() {
-			for stop.Load() == nil && next.Add(1) <= int64(cfg.Traces) {
+			for ctx.Err() == nil && stop.Load() == nil && next.Add(1) <= int64(cfg.Traces) {
 				if p != nil {
 					if err := p.reserve(need); err != nil {
 						stop.CompareAndSwap(nil, &err)
@@ -126,16 +127,16 @@ func Run(cfg config.Config, watch *delivery.Watcher, progress io.Writer, interru
 	if err := stop.Load(); err != nil {
 		st.Stopped = *err
 	}
+	if ctx.Err() != nil {
+		st.Stopped = context.Cause(ctx) // over any other cause: the user's word decides the exit code
+	}
 	return st
 }
 
 // showProgress writes a line to w every second until end is called: the
-// spans recorded, delivered and dropped so far and the rate. When exports fail
-// and no span is delivered for timeout, it asks the run to stop.
+// spans recorded, delivered and dropped so far, and the rate. When exports
+// fail and no span is delivered for timeout, it asks the run to stop.
 func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout time.Duration, stop *atomic.Pointer[error]) (end func()) {
-	if w == nil {
-		w = io.Discard
-	}
 	ticker := time.NewTicker(time.Second)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -169,11 +170,10 @@ func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout
 	}
 }
 
-// pacer keeps the spans waiting in the batch processor's queue below room.
-// Each trace reserves room for its spans before it starts; once ended, its
-// spans are in the queue until a flush has exported them, and only then is
-// the room free again. A flush starts when half the room waits in the
-// queue, so traces go on in the other half while the exporter works.
+// pacer keeps the spans waiting in the batch processor's queue within room.
+// A trace reserves room for its spans before it starts; once it has ended,
+// its spans wait in the queue until a flush has exported them, and only
+// then is their room free again.
 type pacer struct {
 	room  int
 	flush func() error
@@ -198,7 +198,7 @@ func newPacer(room int, flush func() error) *pacer {
 	return p
 }
 
-// reserve waits until n spans fit, or a flush failed.
+// reserve waits until n spans fit, or the pacer stopped.
 func (p *pacer) reserve(n int) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -248,9 +248,7 @@ func (p *pacer) loop() {
 		p.mu.Lock()
 		p.flushes++
 		if err != nil {
-			// The spans may still be in the queue: keep their room, and
-			// stop every trace that waits for some.
-			p.err = err
+			p.err = err // the spans may still be queued: their room stays taken
 			p.freed.Broadcast()
 			return
 		}

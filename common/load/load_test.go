@@ -113,7 +113,7 @@ func TestRun(t *testing.T) {
 	defer tp.Shutdown(context.Background())
 
 	var progress strings.Builder
-	st := Run(cfg, watch, &progress, nil, func() {
+	st := Run(context.Background(), cfg, watch, &progress, func() {
 		ctx, root := otel.Tracer("t").Start(context.Background(), "root")
 		for range 2 {
 			_, child := otel.Tracer("t").Start(ctx, "child")

@@ -8,7 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,25 +35,23 @@ const (
 )
 
 // Print writes the report of one run to w and returns the exit code: the
-// picture of the spans rec kept, the trace id, the trace context main
-// would send to a service downstream (see package downstream), and how
-// many spans the collector accepted.
+// picture of the spans rec kept, the trace id, the trace context main would
+// send to a service downstream, and how many spans the collector accepted.
 func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery.Result) int {
 	var b strings.Builder
 	fmt.Fprintln(&b)
 	markNotSampled(&b, cfg, res)
-	spans := rec.Spans()
-	waterfall.Draw(&b, spans)
-	if n := rec.Omitted(); n > 0 {
-		fmt.Fprintf(&b, "The picture shows %d of the %d spans that ended (the first to end, and their parents); it leaves out %d.\n", len(spans), n+len(spans), n)
+	spans, omitted := rec.Spans()
+	waterfall.Draw(&b, waterfall.FromSDK(spans), waterfall.Options{})
+	if omitted > 0 {
+		fmt.Fprintf(&b, "The picture shows %d of the %d spans that ended (the first to end, and their parents); it leaves out %d.\n", len(spans), omitted+len(spans), omitted)
 	}
 	root := rec.Root()
 	id := root.TraceID()
 	if id.IsValid() {
 		fmt.Fprintf(&b, "trace id: %s\n", id)
 	}
-	// The context main's span would carry: GetUser sets the baggage on
-	// its own context, so main's carries traceparent alone.
+	// GetUser sets the baggage on its own context: main's carries traceparent alone.
 	if outgoing := downstream.Inject(trace.ContextWithSpanContext(context.Background(), root)); len(outgoing) > 0 {
 		fmt.Fprintf(&b, "%s main would send downstream: %s\n", carrier[cfg.Protocol], headers(outgoing))
 	}
@@ -64,7 +63,7 @@ func Print(w io.Writer, cfg config.Config, rec *waterfall.Recorder, res delivery
 	if code == exitcode.Delivered && cfg.IsDefaultEndpoint() && id.IsValid() && res.Recorded > 0 {
 		fmt.Fprintf(&b, "View it in Jaeger: %s%s (its API: %s%s)\n", JaegerUI, id, JaegerAPI, id)
 	}
-	io.WriteString(w, b.String()) // what came from outside is redacted in the cause
+	io.WriteString(w, b.String())
 	return code
 }
 
@@ -111,7 +110,7 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	}
 	code := outcome(&b, cfg, res)
 	if interrupted.Signal != nil {
-		code = interrupted.ExitCode()
+		code = exitcode.Signal(interrupted.Signal)
 	}
 	io.WriteString(w, b.String()) // what came from outside is redacted in the cause
 	return code
@@ -183,14 +182,9 @@ func Summary(cfg config.Config, res delivery.Result) string {
 // headers writes metadata as "key: value" pairs in key order, separated by
 // "; ".
 func headers(md metadata.MD) string {
-	keys := make([]string, 0, len(md))
-	for k := range md {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	pairs := make([]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = k + ": " + strings.Join(md[k], ", ")
+	var pairs []string
+	for _, k := range slices.Sorted(maps.Keys(md)) {
+		pairs = append(pairs, k+": "+strings.Join(md[k], ", "))
 	}
 	return strings.Join(pairs, "; ")
 }

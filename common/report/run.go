@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,11 +19,10 @@ import (
 	"example.com/gftrace/common/waterfall"
 )
 
-// Run is one run of a main, as the report sees it. The main's service code
-// gets it to hook the report in: Record once tracing is set up, with its
-// Flush deferred after the shutdown's, and Load for the high-volume mode.
-// A hook out of order panics with a message that names it. A service has
-// no such thing.
+// Run is one run of a main, as the report sees it: the main's run function
+// calls Record once tracing is set up, with its Flush deferred after the
+// shutdown's, and Load for the high-volume mode. A hook out of order panics
+// with a message that names it. A service has no such thing.
 type Run struct {
 	cfg      config.Config
 	watch    *delivery.Watcher
@@ -32,15 +33,14 @@ type Run struct {
 	flushed  bool
 	withheld bool // Record kept every span from an endpoint that is no collector
 
-	late          <-chan os.Signal // a signal that came after Load's run had ended
-	endInterrupts func()           // stops catching signals; nil unless Load ran
+	interrupted   context.Context // ended by the first SIGINT or SIGTERM; nil unless Load ran
+	endInterrupts func()          // stops catching the signals
 }
 
 // Main reads the flags and the environment (bad input: exit code 2), makes
-// the process-wide settings the report needs (Setup), calls run, the
-// main's service code, and then prints what reached the collector: the
-// report, or with -json one JSON line. It returns the exit code (see
-// package exitcode).
+// the process-wide settings the report needs (Setup), calls run, the main's
+// service code, and prints what reached the collector: the report, or with
+// -json one JSON line. It returns the exit code (see package exitcode).
 func Main(p config.Protocol, run func(config.Config, *Run) error) int {
 	cfg, code, ok := config.Load(p)
 	if !ok {
@@ -82,10 +82,9 @@ func mainWith(cfg config.Config, run func(config.Config, *Run) error) int {
 	}
 	code := r.print(os.Stdout)
 	if r.endInterrupts != nil {
-		select {
-		case s := <-r.late:
-			fmt.Fprintf(os.Stderr, "%s: %s came during the shutdown, after the run had ended: the summary counts every span\n", cfg.Protocol.Program(), load.SignalName(s))
-		default:
+		var late load.Interrupted
+		if errors.As(context.Cause(r.interrupted), &late) && !errors.As(r.stats.Stopped, new(load.Interrupted)) {
+			fmt.Fprintf(os.Stderr, "%s: %s came during the shutdown, after the run had ended: the summary counts every span\n", cfg.Protocol.Program(), load.SignalName(late.Signal))
 		}
 		r.endInterrupts()
 	}
@@ -94,8 +93,7 @@ func mainWith(cfg config.Config, run func(config.Config, *Run) error) int {
 
 // Record starts the report's watch on the tracer provider that Init
 // installed: it checks the collector before any span is made, and keeps
-// this run's spans for the picture. Call it once tracing is set up, and
-// defer its Flush after the shutdown's, so that Flush runs first.
+// this run's spans for the picture.
 func (r *Run) Record() *Run {
 	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
 	switch {
@@ -123,17 +121,15 @@ func shutDown(tp *sdktrace.TracerProvider) bool {
 }
 
 // Flush waits for the collector's answer to every span that has ended, at
-// most -timeout, so that the report can say what it accepted. The shutdown
+// most -timeout, so that the report can say what it accepted: the shutdown
 // that follows would give up after a second.
 func (r *Run) Flush() {
 	if shutDown(r.tp) && !r.withheld && !r.watch.Stopped() {
 		panic("report: Flush ran after the tracer provider's shutdown, so it had nothing to wait for: defer rep.Record().Flush() after defer shutdown, so that it runs first")
 	}
 	r.flushed = true
-	switch {
-	case r.stats != nil: // Load flushed already
-	case r.watch.Result().NoneRecorded(): // nothing to send, nothing to wait for
-	default:
+	// Load flushed already; a run whose spans the sampler dropped has nothing to wait for.
+	if r.stats == nil && !r.watch.Result().NoneRecorded() {
 		r.watch.Flush()
 	}
 }
@@ -142,53 +138,40 @@ func (r *Run) Flush() {
 // and Load makes -traces of them, paced, with progress on stderr.
 func (r *Run) Load(trace func()) error {
 	// The signals stay caught until the report is printed (see mainWith):
-	// one that comes during the shutdown after Load must not kill the
-	// process before the summary.
-	first, end := interrupts()
-	r.late, r.endInterrupts = first, end
-	st := load.Run(r.cfg, r.watch, os.Stderr, first, trace)
+	// one during the shutdown must not kill the process before the summary.
+	r.interrupted, r.endInterrupts = interrupts()
+	st := load.Run(r.interrupted, r.cfg, r.watch, os.Stderr, trace)
 	st.Set = r.set
 	r.stats = &st
 	return nil
 }
 
-// print writes the report or the JSON result and returns the exit code.
-// When stdout takes no more (a full disk, a closed pipe), the summary goes
-// to stderr and the code is exitcode.OutputLost: a script must not take an
-// empty result for a run that went well.
+// print writes the report, or the JSON result, to stdout and returns the
+// exit code. When stdout takes no more (a full disk, a closed pipe), the
+// summary goes to stderr and the code is exitcode.OutputLost: a script must
+// not take an empty result for a run that went well.
 func (r *Run) print(stdout io.Writer) int {
-	var w bytes.Buffer
-	code := r.write(&w)
-	if _, err := stdout.Write(w.Bytes()); err != nil {
-		what := "report"
-		if r.cfg.JSON {
-			what = "JSON result"
-		}
-		fmt.Fprintf(r.cfg.RedactWriter(os.Stderr), "%s: the %s could not be written to stdout (%v); its summary: %s\n",
-			r.cfg.Protocol.Program(), what, err, Summary(r.cfg, r.watch.Result()))
-		return exitcode.OutputLost
-	}
-	return code
-}
-
-// write writes the report or the JSON result to w and returns the exit code.
-func (r *Run) write(w io.Writer) int {
 	res := r.watch.Result()
-	human := io.Writer(w)
-	if r.cfg.JSON {
-		human = io.Discard
-	}
+	var out bytes.Buffer
 	var code int
 	if r.stats != nil {
-		code = PrintVolume(human, r.cfg, *r.stats, res)
+		code = PrintVolume(&out, r.cfg, *r.stats, res)
 	} else {
 		if r.picture == nil {
 			r.picture = &waterfall.Recorder{}
 		}
-		code = Print(human, r.cfg, r.picture, res)
+		code = Print(&out, r.cfg, r.picture, res)
 	}
+	what := "report"
 	if r.cfg.JSON {
-		WriteJSON(w, r.cfg, r.result(res, code))
+		what = "JSON result"
+		out.Reset()
+		WriteJSON(&out, r.cfg, r.result(res, code))
+	}
+	if _, err := stdout.Write(out.Bytes()); err != nil {
+		fmt.Fprintf(r.cfg.RedactWriter(os.Stderr), "%s: the %s could not be written to stdout (%v); its summary: %s\n",
+			r.cfg.Protocol.Program(), what, err, Summary(r.cfg, r.watch.Result()))
+		return exitcode.OutputLost
 	}
 	return code
 }

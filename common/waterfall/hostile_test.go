@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// drawn is the picture of spans, as DrawSpans draws it.
+// drawn is the picture of spans, as Draw draws it.
 func drawn(spans []Span) string {
 	var b strings.Builder
-	DrawSpans(&b, spans, false)
+	Draw(&b, spans, Options{})
 	return b.String()
 }
 
@@ -68,7 +68,7 @@ func TestCyclesAndSharedIDsAreDrawnOnce(t *testing.T) {
 		},
 	}} {
 		if got, want := drawn(c.spans), strings.Join(c.want, "\n")+"\n"; got != want {
-			t.Errorf("%s: DrawSpans:\n%s\nwant:\n%s", c.name, got, want)
+			t.Errorf("%s: Draw:\n%s\nwant:\n%s", c.name, got, want)
 		}
 	}
 }
@@ -112,7 +112,7 @@ func TestAnyTimeRangeFits(t *testing.T) {
 		"└─ far        |                             █|    0.000 ms",
 	}, "\n") + "\n"
 	if got := drawn(spans); got != want {
-		t.Errorf("DrawSpans:\n%s\nwant:\n%s", got, want)
+		t.Errorf("Draw:\n%s\nwant:\n%s", got, want)
 	}
 }
 

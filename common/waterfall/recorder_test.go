@@ -29,18 +29,18 @@ func TestRecorderBound(t *testing.T) {
 	}
 	main.End()
 
-	spans := rec.Spans()
-	if total := len(spans) + rec.Omitted(); total != 1+4*users {
-		t.Errorf("kept %d and omitted %d spans, %d in all; want %d", len(spans), rec.Omitted(), total, 1+4*users)
+	spans, omitted := rec.Spans()
+	if total := len(spans) + omitted; total != 1+4*users {
+		t.Errorf("kept %d and omitted %d spans, %d in all; want %d", len(spans), omitted, total, 1+4*users)
 	}
-	if len(spans) > 2*maxSpans || rec.Omitted() == 0 {
-		t.Errorf("kept %d spans, omitted %d: the bound is %d and their parents", len(spans), rec.Omitted(), maxSpans)
+	if len(spans) > 2*maxSpans || omitted == 0 {
+		t.Errorf("kept %d spans, omitted %d: the bound is %d and their parents", len(spans), omitted, maxSpans)
 	}
 	if !rec.Root().Equal(main.SpanContext()) {
 		t.Errorf("Root() = %v, want main's %v", rec.Root(), main.SpanContext())
 	}
 	var b strings.Builder
-	Draw(&b, spans)
+	Draw(&b, FromSDK(spans), Options{})
 	if strings.Contains(b.String(), "never arrived") {
 		t.Errorf("the picture marks a span whose parent it left out as one whose parent never arrived:\n%.2000s", b.String())
 	}

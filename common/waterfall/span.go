@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 )
@@ -45,7 +46,7 @@ func FromSDK(spans []sdktrace.ReadOnlySpan) []Span {
 			End:           s.EndTime(),
 			StatusCode:    s.Status().Code.String(),
 			StatusMessage: s.Status().Description,
-			Attributes:    map[string]any{},
+			Attributes:    attributes(s.Attributes()),
 		}
 		if s.Parent().IsValid() {
 			sp.ParentID = s.Parent().SpanID().String()
@@ -55,32 +56,32 @@ func FromSDK(spans []sdktrace.ReadOnlySpan) []Span {
 				sp.Service = v.AsString()
 			}
 		}
-		for _, kv := range s.Attributes() {
-			sp.Attributes[string(kv.Key)] = kv.Value.AsInterface()
-		}
 		for _, e := range s.Events() {
-			ev := Event{Name: e.Name, Time: e.Time, Attributes: map[string]any{}}
-			for _, kv := range e.Attributes {
-				ev.Attributes[string(kv.Key)] = kv.Value.AsInterface()
-			}
-			sp.Events = append(sp.Events, ev)
+			sp.Events = append(sp.Events, Event{Name: e.Name, Time: e.Time, Attributes: attributes(e.Attributes)})
 		}
 		out = append(out, sp)
 	}
 	return out
 }
 
+func attributes(kvs []attribute.KeyValue) map[string]any {
+	m := make(map[string]any, len(kvs))
+	for _, kv := range kvs {
+		m[string(kv.Key)] = kv.Value.AsInterface()
+	}
+	return m
+}
+
 // Row is a span at its place in the tree that Tree makes.
 type Row struct {
 	Span  Span
 	Depth int // 0 for a root
-	// Branch is what the picture draws before the name: "", "├─ ",
-	// "│  └─ "… Under is what it draws before a line under the span (its
-	// attributes, a warning), so that the tree's lines go on past it.
+	// Branch is what the picture draws before the name ("", "├─ ",
+	// "│  └─ "…), Under what it draws before a line under the span, so
+	// that the tree's lines go on past it.
 	Branch, Under string
 	// Cycle marks a root whose parent is among the spans but which no true
-	// root leads to: the span is its own parent, or its own ancestor
-	// (a cycle of parents, or ids that two spans share). It is drawn as a
+	// root leads to (a span its own parent or ancestor): it is drawn as a
 	// root so that no span is lost.
 	Cycle bool
 }
@@ -94,28 +95,29 @@ func (r Row) MissingParent() string {
 	return ""
 }
 
-// maxIndent is the depth past which the picture indents no further.
+// maxIndent is the depth past which the picture indents no further: a
+// chain of parents thousands deep would make the indentation the size of
+// its square.
 const maxIndent = 60
 
 // Tree orders spans as a trace viewer shows them: a span whose parent is
 // among them comes under that parent, children in start order; every other
-// span is a root, roots in start order. Spans that start together keep
+// span is a root, roots in start order, and spans that start together keep
 // their order. Every span gets exactly one row, whatever the ids say: a
-// span that no root leads to (a cycle of parents) becomes a root marked
-// Cycle, and a span id that several spans share gives its children to the
-// first of them drawn.
+// span that no root leads to becomes a root marked Cycle, and a span id
+// that several spans share gives its children to the first of them drawn.
 func Tree(spans []Span) []Row {
 	known := map[string]bool{}
 	for _, s := range spans {
 		known[s.SpanID] = true
 	}
+	isRoot := func(s Span) bool { return s.ParentID == "" || !known[s.ParentID] }
 	children := map[string][]int{} // indexes into spans, by parent id
-	var roots []int
+	order := make([]int, len(spans))
 	for i, s := range spans {
-		if s.ParentID != "" && known[s.ParentID] {
+		order[i] = i
+		if !isRoot(s) {
 			children[s.ParentID] = append(children[s.ParentID], i)
-		} else {
-			roots = append(roots, i)
 		}
 	}
 	placed := make([]bool, len(spans))
@@ -123,15 +125,13 @@ func Tree(spans []Span) []Row {
 	var walk func(i, depth int, prefix, branch string, cycle bool)
 	walk = func(i, depth int, prefix, branch string, cycle bool) {
 		childPrefix := prefix
-		switch {
-		case depth > maxIndent:
-			// A chain of parents thousands deep would make the indentation
-			// the size of its square: past maxIndent it stops growing.
-			childPrefix = prefix
-		case branch == "├─ ":
-			childPrefix += "│  "
-		case branch == "└─ ":
-			childPrefix += "   "
+		if depth <= maxIndent {
+			switch branch {
+			case "├─ ":
+				childPrefix += "│  "
+			case "└─ ":
+				childPrefix += "   "
+			}
 		}
 		// The children not drawn yet are claimed at once, so that each is
 		// drawn once, under this span, however the ids repeat or loop.
@@ -156,21 +156,15 @@ func Tree(spans []Span) []Row {
 			walk(k, depth+1, childPrefix, b, false)
 		}
 	}
-	for _, i := range byStart(spans, roots) {
-		placed[i] = true
-		walk(i, 0, "", "", false)
-	}
-	// What is left is in cycles: the first to start of each becomes a root.
-	var left []int
-	for i := range spans {
-		if !placed[i] {
-			left = append(left, i)
-		}
-	}
-	for _, i := range byStart(spans, left) {
-		if !placed[i] {
-			placed[i] = true
-			walk(i, 0, "", "", true)
+	// Roots first; what is left is in cycles: the first to start of each
+	// becomes a root.
+	byStart(spans, order)
+	for _, cycle := range []bool{false, true} {
+		for _, i := range order {
+			if !placed[i] && (cycle || isRoot(spans[i])) {
+				placed[i] = true
+				walk(i, 0, "", "", cycle)
+			}
 		}
 	}
 	return rows

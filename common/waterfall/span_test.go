@@ -18,7 +18,7 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func at(ms float64) time.Time { return t0.Add(time.Duration(ms * float64(time.Millisecond))) }
 
-func TestDrawSpansWithDetailsAndAMissingParent(t *testing.T) {
+func TestDrawWithDetailsAndAMissingParent(t *testing.T) {
 	// GetUser's parent never arrived; its children did, one with an event.
 	spans := []Span{
 		{SpanID: "b2", ParentID: "a1", Name: "GetUser", Kind: "server", Start: at(0), End: at(4),
@@ -29,7 +29,7 @@ func TestDrawSpansWithDetailsAndAMissingParent(t *testing.T) {
 		{SpanID: "d4", ParentID: "b2", Name: "GetScores", Start: at(2), End: at(4), Attributes: map[string]any{}},
 	}
 	var b strings.Builder
-	DrawSpans(&b, spans, true)
+	Draw(&b, spans, Options{Details: true})
 	want := strings.Join([]string{
 		"GetUser       |██████████████████████████████|    4.000 ms  ✗ user 1 not found",
 		"│  ⚠ parent a1 never arrived",
@@ -43,11 +43,11 @@ func TestDrawSpansWithDetailsAndAMissingParent(t *testing.T) {
 		"└─ GetScores  |               ███████████████|    2.000 ms",
 	}, "\n") + "\n"
 	if got := b.String(); got != want {
-		t.Errorf("DrawSpans:\n%s\nwant:\n%s", got, want)
+		t.Errorf("Draw:\n%s\nwant:\n%s", got, want)
 	}
 
 	b.Reset()
-	DrawSpans(&b, spans, false)
+	Draw(&b, spans, Options{})
 	if got := b.String(); strings.Count(got, "\n") != 4 || !strings.Contains(got, "│  ⚠ parent a1 never arrived\n├─ GetInfo") {
 		t.Errorf("without details, want the three spans and the warning:\n%s", got)
 	}

@@ -1,8 +1,8 @@
 // Package waterfall keeps the spans of one run and draws them in the
 // terminal as a trace viewer would: the tree by indentation, each span's
 // time as a bar on a common time axis, its duration, and a mark on errors.
-// The same drawing serves the sample's report (Draw, spans of this process)
-// and the trace viewer scripts/otlpreceiver (DrawSpans, received spans).
+// The sample's report (spans of this process, FromSDK) and the viewer
+// scripts/otlpreceiver (received spans) draw alike.
 package waterfall
 
 import (
@@ -10,8 +10,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"maps"
 	"math/bits"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,8 +25,8 @@ import (
 const maxSpans = 1000
 
 // Recorder is a span processor that keeps the spans that end, for the
-// picture: the first maxSpans, and the parents of those it keeps, so that
-// no span it keeps is drawn as if its parent never arrived.
+// picture: the first maxSpans, and the parents of those (a parent ends after
+// its children), so that none is drawn as if its parent never arrived.
 type Recorder struct {
 	mu      sync.Mutex
 	spans   []sdktrace.ReadOnlySpan
@@ -36,20 +37,16 @@ type Recorder struct {
 
 // Record starts keeping the spans of tp, the provider that Init installed.
 func Record(tp *sdktrace.TracerProvider) *Recorder {
-	r := &Recorder{}
+	r := &Recorder{parents: map[trace.SpanID]bool{}}
 	tp.RegisterSpanProcessor(r)
 	return r
 }
 
-// OnStart does nothing: a span is drawn once it has ended.
-func (r *Recorder) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-
-// OnEnd keeps the span, within the bound or as the parent of one kept (a
-// parent ends after its children), and counts it otherwise.
 func (r *Recorder) OnEnd(s sdktrace.ReadOnlySpan) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if isRoot(s) && !r.root.IsValid() {
+	// A root has no parent, or one in the process that started this one.
+	if !r.root.IsValid() && (!s.Parent().IsValid() || s.Parent().IsRemote()) {
 		r.root = s.SpanContext()
 	}
 	if len(r.spans) >= maxSpans && !r.parents[s.SpanContext().SpanID()] {
@@ -57,81 +54,51 @@ func (r *Recorder) OnEnd(s sdktrace.ReadOnlySpan) {
 		return
 	}
 	r.spans = append(r.spans, s)
-	if s.Parent().IsValid() {
-		if r.parents == nil {
-			r.parents = map[trace.SpanID]bool{}
-		}
-		r.parents[s.Parent().SpanID()] = true
-	}
+	r.parents[s.Parent().SpanID()] = true
 }
 
-// isRoot tells whether s has no parent, or one in the process that started
-// this one.
-func isRoot(s sdktrace.ReadOnlySpan) bool { return !s.Parent().IsValid() || s.Parent().IsRemote() }
+func (r *Recorder) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (r *Recorder) Shutdown(context.Context) error                  { return nil }
+func (r *Recorder) ForceFlush(context.Context) error                { return nil }
 
-// Shutdown does nothing: there is nothing to release.
-func (r *Recorder) Shutdown(context.Context) error { return nil }
-
-// ForceFlush does nothing: spans are kept as they end.
-func (r *Recorder) ForceFlush(context.Context) error { return nil }
-
-// Spans returns the spans kept so far, in the order they ended.
-func (r *Recorder) Spans() []sdktrace.ReadOnlySpan {
+// Spans returns the spans kept, in the order they ended, and how many spans
+// ended that it leaves out.
+func (r *Recorder) Spans() (kept []sdktrace.ReadOnlySpan, omitted int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]sdktrace.ReadOnlySpan(nil), r.spans...)
+	return slices.Clone(r.spans), r.omitted
 }
 
-// Omitted returns how many spans ended that Spans leaves out.
-func (r *Recorder) Omitted() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.omitted
-}
-
-// TraceID returns the trace of the first root span that ended, or an
-// invalid id.
-func (r *Recorder) TraceID() trace.TraceID { return r.Root().TraceID() }
-
-// Root returns the span context of the first root span that ended (a span
-// with no parent, or whose parent is in the process that started this
-// one), kept or not, or an invalid one.
+// Root returns the span context of the first root span that ended, or an
+// invalid one.
 func (r *Recorder) Root() trace.SpanContext {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.root
 }
 
+// TraceID returns the trace of Root.
+func (r *Recorder) TraceID() trace.TraceID { return r.Root().TraceID() }
+
 // barWidth is the width of the time axis in characters.
 const barWidth = 30
 
-// Draw writes the spans as a waterfall: roots first, children under their
-// parent in start order, each line with its bar, its duration in ms and, on
-// error spans, a ✗ and the status message. A root whose parent is missing
-// gets a warning line under it.
-func Draw(w io.Writer, spans []sdktrace.ReadOnlySpan) { DrawSpans(w, FromSDK(spans), false) }
-
-// DrawSpans writes spans as Draw does, wherever they were recorded; with
-// details, each span's attributes and events go under it.
-func DrawSpans(w io.Writer, spans []Span, details bool) {
-	DrawSpansWith(w, spans, Options{Details: details})
-}
-
-// Options change what DrawSpansWith draws.
+// Options change what Draw draws.
 type Options struct {
-	// Details adds each span's attributes and events under it.
-	Details bool
+	Details bool // each span's kind, attributes and events under it
 	// Earlier, when not nil, tells whether a span id that is not among the
 	// spans was drawn before, with an earlier part of the same trace: a
 	// root whose parent was is marked so, not as a parent that never arrived.
 	Earlier func(spanID string) bool
 }
 
-// DrawSpansWith writes spans as DrawSpans does, changed by o. Whatever the
-// spans' ids and times, each span gets one line: a span in a cycle of
-// parents is drawn as a root and marked, a span id that several spans use
-// is marked, and a trace that spans centuries still fits the time axis.
-func DrawSpansWith(w io.Writer, spans []Span, o Options) {
+// Draw writes spans as a waterfall: roots first, children under their
+// parent in start order, each line with its bar, its duration in ms and, on
+// error spans, a ✗ and the status message. Whatever the spans' ids and
+// times, each span gets one line, and what is wrong is said under it: a
+// parent that never arrived, a cycle of parents, a span id several spans
+// use. A trace that spans centuries still fits the time axis.
+func Draw(w io.Writer, spans []Span, o Options) {
 	if len(spans) == 0 {
 		return
 	}
@@ -146,7 +113,6 @@ func DrawSpansWith(w io.Writer, spans []Span, o Options) {
 		}
 		uses[s.SpanID]++
 	}
-	total := end.Sub(start)
 	rows := Tree(spans)
 	nameWidth := 0
 	for _, r := range rows {
@@ -156,7 +122,7 @@ func DrawSpansWith(w io.Writer, spans []Span, o Options) {
 		s := r.Span
 		label := r.Branch + s.Name
 		pad := strings.Repeat(" ", nameWidth-len([]rune(label)))
-		fmt.Fprintf(w, "%s%s  %s %8.3f ms", label, pad, bar(s.Start.Sub(start), s.End.Sub(s.Start), total), ms(s.End.Sub(s.Start)))
+		fmt.Fprintf(w, "%s%s  %s %8.3f ms", label, pad, bar(s.Start.Sub(start), s.End.Sub(s.Start), end.Sub(start)), ms(s.End.Sub(s.Start)))
 		if s.StatusCode == "Error" {
 			fmt.Fprintf(w, "  ✗ %s", s.StatusMessage)
 		}
@@ -194,12 +160,7 @@ func drawDetails(w io.Writer, under string, s Span) {
 }
 
 func drawAttributes(w io.Writer, under string, attrs map[string]any) {
-	keys := make([]string, 0, len(attrs))
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
 		fmt.Fprintf(w, "%s%s: %s\n", under, k, ValueString(attrs[k]))
 	}
 }
@@ -207,13 +168,9 @@ func drawAttributes(w io.Writer, under string, attrs map[string]any) {
 // bar draws a span that starts at offset and lasts d on an axis of length
 // total; every span gets at least one block so that none is invisible.
 func bar(offset, d, total time.Duration) string {
-	if total <= 0 {
-		total = 1
-	}
-	from := scale(offset, total)
-	n := max(1, scale(d, total))
-	from = min(from, barWidth-1)
-	n = min(n, barWidth-from)
+	total = max(total, 1)
+	from := min(scale(offset, total), barWidth-1)
+	n := min(max(1, scale(d, total)), barWidth-from)
 	return "|" + strings.Repeat(" ", from) + strings.Repeat("█", n) + strings.Repeat(" ", barWidth-from-n) + "|"
 }
 
@@ -231,24 +188,18 @@ func scale(x, total time.Duration) int {
 // map (an OTLP kvlist) in braces with its keys sorted, and the rest as
 // fmt prints them.
 func ValueString(v any) string {
+	var parts []string
 	switch v := v.(type) {
 	case []byte:
 		return base64.StdEncoding.EncodeToString(v)
 	case []any:
-		parts := make([]string, len(v))
-		for i, e := range v {
-			parts[i] = ValueString(e)
+		for _, e := range v {
+			parts = append(parts, ValueString(e))
 		}
 		return "[" + strings.Join(parts, " ") + "]"
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = k + ": " + ValueString(v[k])
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			parts = append(parts, k+": "+ValueString(v[k]))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}

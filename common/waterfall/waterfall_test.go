@@ -39,7 +39,7 @@ func TestDraw(t *testing.T) {
 		stub("main", 1, 0, 0, 3, codes.Unset, ""),
 	}
 	var b strings.Builder
-	Draw(&b, spans)
+	Draw(&b, FromSDK(spans), Options{})
 	got := b.String()
 	wantLines := []string{
 		"main             |██████████████████████████████|    3.000 ms",
@@ -56,7 +56,7 @@ func TestDraw(t *testing.T) {
 func TestDrawMarksAMissingParent(t *testing.T) {
 	// A span whose parent never arrived is drawn as a root, not dropped.
 	var b strings.Builder
-	Draw(&b, []sdktrace.ReadOnlySpan{stub("orphan", 7, 9, 0, 1, codes.Unset, "")})
+	Draw(&b, FromSDK([]sdktrace.ReadOnlySpan{stub("orphan", 7, 9, 0, 1, codes.Unset, "")}), Options{})
 	if !strings.HasPrefix(b.String(), "orphan  |") {
 		t.Errorf("Draw = %q", b.String())
 	}

@@ -365,7 +365,7 @@ func writeText(w io.Writer, spans []waterfall.Span, c chunk, attrs bool, earlier
 			spans[i].Name = serviceName(spans[i]) + ": " + spans[i].Name
 		}
 	}
-	waterfall.DrawSpansWith(w, spans, waterfall.Options{Details: attrs, Earlier: earlier})
+	waterfall.Draw(w, spans, waterfall.Options{Details: attrs, Earlier: earlier})
 	// A part lacks spans by nature, and a late one has its root printed
 	// before: only a whole trace whose root's parent never came gets the
 	// advice, not one whose spans only make a cycle.
