@@ -68,7 +68,7 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 	// Once spans went through, the collector was there and spoke the
 	// protocol: a connection refused or lost later means it went away, not
 	// that it speaks TLS or another protocol.
-	wentAway := r.Delivered > 0
+	wentAway := r.Delivered+r.Unseen > 0
 	for _, err := range r.Errs {
 		if s, ok := notCollectorAnswer(err, endpoint, r.said); ok {
 			return s, notCollector
@@ -166,7 +166,7 @@ func (r Result) rejected() (string, bool) {
 	// an export carried. A figure above what was sent is impossible: say
 	// so, and count what the SDK counted.
 	impossible := ""
-	if sent := r.Delivered + r.Failed; n > sent {
+	if sent := r.Delivered + r.Unseen + r.Failed; n > sent {
 		impossible = fmt.Sprintf(" (the collector said %d, more than the %d spans it was sent: an impossible figure)", n, sent)
 		n = r.Failed
 	}

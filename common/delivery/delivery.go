@@ -58,12 +58,9 @@ type Watcher struct {
 	verdict    bool      // stopped because the endpoint is no OTLP collector: it took no span
 	status     string    // the HTTP status of the check's answer when it refused
 
-	// For an exporter whose answers are unseen (see unseen.go):
-	vouched int64 // spans counted delivered before the last check that found an OTLP collector
-	closing error // what a check after exports found, when not an OTLP collector
-	// what the closing check found when it proves nothing either way (no
-	// connection, no answer, a refusal)
-	inconclusive error
+	// For an exporter whose answers are unseen (see unseen.go): what a
+	// check after exports found, when not an OTLP collector.
+	closing error
 }
 
 // NewWatcher makes a Watcher for the collector at cfg.Endpoint; it changes
@@ -168,29 +165,21 @@ func (w *Watcher) Flush() {
 // answers are unseen and spans went since the last good check.
 func (w *Watcher) close() {
 	w.mu.Lock()
-	vouched, judged, stopped := w.vouched, w.verdict, w.stopped
+	judged, stopped := w.verdict, w.stopped
 	w.mu.Unlock()
-	delivered := w.counts().Delivered
 	switch {
-	case !AnswersUnread(w.cfg) || judged || delivered <= vouched:
+	case !AnswersUnread(w.cfg) || judged || w.counts().Delivered == 0:
 		return
 	case stopped != nil: // the collector did not answer in time: a check would wait too
 		w.mu.Lock()
-		w.inconclusive = errors.New("none was made: the run had stopped waiting for the collector")
+		w.closing = errors.New("none was made: the run had stopped waiting for the collector")
 		w.mu.Unlock()
 		return
 	}
 	found := closingCheck(context.Background(), w.cfg)
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch {
-	case found == nil:
-		w.vouched = delivered
-	case verdict(found):
-		w.closing = found
-	default:
-		w.inconclusive = found
-	}
+	w.closing = found
+	w.mu.Unlock()
 }
 
 // Sync is Flush in the middle of a run: it waits the same way and returns
@@ -226,7 +215,6 @@ func (w *Watcher) Sync() error {
 	}
 	var unreached error // why no connection was made, if none was
 	if !checked {
-		before := w.counts().Delivered
 		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
 		found := check(waitCtx, w.cfg, true)
 		cancelWait()
@@ -247,7 +235,7 @@ func (w *Watcher) Sync() error {
 			unreached = found
 		default:
 			w.mu.Lock()
-			w.checked, w.vouched = true, before
+			w.checked = true
 			w.mu.Unlock()
 		}
 	}
@@ -272,7 +260,7 @@ func (w *Watcher) Sync() error {
 		w.stop(err, false)
 	case unreached != nil:
 		w.handle(unreached) // the exporter's error may only say it gave up
-	case ctx.Err() == nil && disconnected(err) && w.Result().Delivered > 0:
+	case ctx.Err() == nil && disconnected(err) && w.counts().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	case ctx.Err() != nil:
 		// No answer within the timeout: what is still queued stays, so
@@ -337,19 +325,14 @@ type Result struct {
 	// said, where Cause quotes it; nil redacts nothing. The report sets
 	// its configuration's.
 	Redact func(string) string
-	// Unseen counts the spans the exporter counted as delivered, on answers
-	// this program cannot see, that no check vouched for (see unseen.go):
-	// they are not in Delivered, and count as unconfirmed. Closing is what
-	// the check after them found.
-	Unseen  int64
-	Closing error
-	// Inconclusive is what the closing check found when it proved nothing
-	// either way (no connection, no answer, a refusal): the exporter's
-	// count stands.
-	Inconclusive error
 	// AnswersUnread tells whether the exporter's answers are unseen (gf's
-	// otlphttp.Init): then Delivered rests on its count and on the checks.
+	// otlphttp.Init, see unseen.go): then Delivered is 0, and Unseen
+	// counts the spans the exporter counted as exported, sent and answered
+	// 2xx; they count as unconfirmed. Closing is what a check after
+	// exports found when it was not an OTLP collector, or nil.
 	AnswersUnread bool
+	Unseen        int64
+	Closing       error
 }
 
 // Lost is the number of spans that did not reach the collector: failed,
@@ -362,6 +345,9 @@ func (r Result) Lost() int64 { return r.Recorded - r.Delivered }
 func (r Result) OK() bool {
 	if r.Recorded == 0 {
 		return r.Made > 0
+	}
+	if r.AnswersUnread { // no span is known delivered: the checks decide
+		return r.Unseen == r.Recorded && r.Closing == nil && r.Failed == 0 && r.Dropped == 0
 	}
 	return r.Delivered == r.Recorded && r.Failed == 0 && r.Dropped == 0
 }
@@ -378,12 +364,8 @@ func (w *Watcher) Result() Result {
 	defer w.mu.Unlock()
 	r.Errs = append([]error(nil), w.errs...)
 	r.Timeout, r.Waited, r.Refusal = w.cfg.Timeout, w.waited, w.status
-	r.AnswersUnread, r.Inconclusive = AnswersUnread(w.cfg), w.inconclusive
-	if r.AnswersUnread && w.closing != nil && r.Delivered > w.vouched {
-		// The exporter's count since the last good check rests on answers
-		// nobody saw, and a check after them found no OTLP collector.
-		r.Unseen, r.Closing = r.Delivered-w.vouched, w.closing
-		r.Delivered = w.vouched
+	if r.AnswersUnread = AnswersUnread(w.cfg); r.AnswersUnread {
+		r.Unseen, r.Delivered, r.Closing = r.Delivered, 0, w.closing
 	}
 	return r
 }
