@@ -162,7 +162,7 @@ func (w *Watcher) Flush() {
 }
 
 // close makes the closing check (see unseen.go) when the exporter's
-// answers are unseen and spans went since the last good check.
+// answers are unseen and the exporter counted spans as exported.
 func (w *Watcher) close() {
 	w.mu.Lock()
 	judged, stopped := w.verdict, w.stopped
