@@ -524,8 +524,19 @@ other headers or a sampler, package provider builds the same pipeline with them.
 Other OTEL_* variables that the exporter and the SDK read (OTEL_EXPORTER_OTLP_TIMEOUT,
 _COMPRESSION, _PROTOCOL, OTEL_RESOURCE_ATTRIBUTES, the span limits) are checked too.
 
-Exit codes: 0 every span reached the collector, 1 not every span did, 2 bad input,
+Exit codes: 0 %s;
+1 not every span did, 2 bad input,
 130 or 143 a -traces run stopped by SIGINT or SIGTERM, after flushing what it made
 (a second signal exits at once).
-`, p.Program(), strings.Join(samplers, ", "), MaxTraces, MaxConcurrency, MaxQueueSize, "otlp"+string(p), map[Protocol]string{GRPC: "only the token", HTTP: "no headers"}[p])
+`, p.Program(), strings.Join(samplers, ", "), MaxTraces, MaxConcurrency, MaxQueueSize, "otlp"+string(p), map[Protocol]string{GRPC: "only the token", HTTP: "no headers"}[p], exitZero[p])
+}
+
+// exitZero says what exit code 0 means: over gf's otlphttp.Init this
+// program cannot read the collector's answers (see delivery's unseen.go).
+var exitZero = map[Protocol]string{
+	GRPC: "every span reached the collector",
+	HTTP: `every span reached the collector (the own provider: -provider own, or a token,
+headers, TLS or a sampler); with gf's otlphttp.Init, whose answers this program cannot
+read, every span was sent and answered 2xx, and an OTLP collector answered the checks
+before the first export and after the last, which does not prove each export in between`,
 }

@@ -87,7 +87,7 @@ func (r Result) diagnose(endpoint string, secure bool) (string, kind) {
 			return s, answered
 		}
 	}
-	if i := slices.IndexFunc(r.Errs, disconnected); i >= 0 && r.Delivered > 0 {
+	if i := slices.IndexFunc(r.Errs, disconnected); i >= 0 && r.Delivered+r.Unseen > 0 {
 		how := "it closed the connection"
 		if failure(r.Errs[i]) == connRefused {
 			how = "connection refused"
@@ -168,7 +168,7 @@ func (d diagnosis) rejected() (string, bool) {
 	// The collector's figure is its word; the SDK counts at most the spans
 	// an export carried. A figure above what was sent is impossible.
 	impossible, others := "", ""
-	if sent := d.Delivered + d.Failed; n > sent {
+	if sent := d.Delivered + d.Unseen + d.Failed; n > sent {
 		impossible = fmt.Sprintf(" (the collector said %d, more than the %d spans it was sent: an impossible figure)", n, sent)
 		n = d.Failed
 	}
@@ -366,7 +366,7 @@ var problems = map[failureKind]string{
 // or lost means that the collector went away instead.
 func (d diagnosis) connectionProblem(err error) (string, bool) {
 	kind := failure(err)
-	if d.Delivered > 0 && disconnected(err) || kind == answerTooLarge || kind == answerUnreadable {
+	if d.Delivered+d.Unseen > 0 && disconnected(err) || kind == answerTooLarge || kind == answerUnreadable {
 		return "", false
 	}
 	switch {

@@ -53,12 +53,9 @@ type Watcher struct {
 	verdict    bool          // stopped because the endpoint is no OTLP collector: it took no span
 	status     string        // the HTTP status of the check's answer when it refused
 
-	// For an exporter whose answers are unseen (see unseen.go):
-	vouched int64 // spans counted delivered before the last check that found an OTLP collector
-	closing error // what a check after exports found, when not an OTLP collector
-	// what the closing check found when it proves nothing either way (no
-	// connection, no answer, a refusal)
-	inconclusive error
+	// For an exporter whose answers are unseen (see unseen.go): what a
+	// check after exports found, when not an OTLP collector.
+	closing error
 }
 
 // NewWatcher makes a Watcher for the collector of cfg; it changes nothing
@@ -147,32 +144,24 @@ func (w *Watcher) Flush() {
 }
 
 // close makes the closing check (see unseen.go) when the exporter's
-// answers are unseen and spans went since the last good check.
+// answers are unseen and the exporter counted spans as exported.
 func (w *Watcher) close() {
 	w.mu.Lock()
-	vouched, judged, stopped := w.vouched, w.verdict, w.stopped
+	judged, stopped := w.verdict, w.stopped
 	w.mu.Unlock()
-	delivered := w.counts().Delivered
 	switch {
-	case !AnswersUnread(w.cfg) || judged || delivered <= vouched:
+	case !AnswersUnread(w.cfg) || judged || w.counts().Delivered == 0:
 		return
 	case stopped != nil: // the collector did not answer in time: a check would wait too
 		w.mu.Lock()
-		w.inconclusive = errors.New("none was made: the run had stopped waiting for the collector")
+		w.closing = errors.New("none was made: the run had stopped waiting for the collector")
 		w.mu.Unlock()
 		return
 	}
 	found := closingCheck(context.Background(), w.cfg)
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch {
-	case found == nil:
-		w.vouched = delivered
-	case verdict(found):
-		w.closing = found
-	default:
-		w.inconclusive = found
-	}
+	w.closing = found
+	w.mu.Unlock()
 }
 
 // Sync waits until the collector accepts a connection and answers as one
@@ -204,7 +193,6 @@ func (w *Watcher) Sync() error {
 	}
 	var unreached error // why no connection was made, if none was
 	if !checked {
-		before := w.counts().Delivered
 		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
 		found := check(waitCtx, w.cfg, true)
 		cancelWait()
@@ -225,7 +213,7 @@ func (w *Watcher) Sync() error {
 			unreached = found
 		default:
 			w.mu.Lock()
-			w.checked, w.vouched = true, before
+			w.checked = true
 			w.mu.Unlock()
 		}
 	}
@@ -250,7 +238,7 @@ func (w *Watcher) Sync() error {
 		w.stop(err, false)
 	case unreached != nil:
 		w.handle(unreached) // the exporter's error may only say it gave up
-	case ctx.Err() == nil && disconnected(err) && w.Result().Delivered > 0:
+	case ctx.Err() == nil && disconnected(err) && w.counts().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	case ctx.Err() != nil:
 		w.stop(err, false) // so that gf's shutdown does not wait a second more
@@ -307,19 +295,14 @@ type Result struct {
 	Refusal string
 	// Redact removes secrets from what Cause quotes; nil redacts nothing.
 	Redact func(string) string
-	// Unseen counts the spans the exporter counted as delivered, on answers
-	// this program cannot see, that no check vouched for (see unseen.go):
-	// they are not in Delivered, and count as unconfirmed. Closing is what
-	// the check after them found.
-	Unseen  int64
-	Closing error
-	// Inconclusive is what the closing check found when it proved nothing
-	// either way (no connection, no answer, a refusal): the exporter's
-	// count stands.
-	Inconclusive error
 	// AnswersUnread tells whether the exporter's answers are unseen (gf's
-	// otlphttp.Init): then Delivered rests on its count and on the checks.
+	// otlphttp.Init, see unseen.go): then Delivered is 0, and Unseen
+	// counts the spans the exporter counted as exported, sent and answered
+	// 2xx; they count as unconfirmed. Closing is what a check after
+	// exports found when it was not an OTLP collector, or nil.
 	AnswersUnread bool
+	Unseen        int64
+	Closing       error
 }
 
 // OK tells whether every span to deliver reached the collector; with none
@@ -327,6 +310,9 @@ type Result struct {
 func (r Result) OK() bool {
 	if r.Recorded == 0 {
 		return r.Made > 0
+	}
+	if r.AnswersUnread { // no span is known delivered: the checks decide
+		return r.Unseen == r.Recorded && r.Closing == nil && r.Failed == 0 && r.Dropped == 0
 	}
 	return r.Delivered == r.Recorded && r.Failed == 0 && r.Dropped == 0
 }
@@ -342,12 +328,8 @@ func (w *Watcher) Result() Result {
 	defer w.mu.Unlock()
 	r.Errs = append([]error(nil), w.errs...)
 	r.Timeout, r.Waited, r.Refusal = w.cfg.Timeout, w.waited, w.status
-	r.AnswersUnread, r.Inconclusive = AnswersUnread(w.cfg), w.inconclusive
-	if r.AnswersUnread && w.closing != nil && r.Delivered > w.vouched {
-		// The exporter's count since the last good check rests on answers
-		// nobody saw, and a check after them found no OTLP collector.
-		r.Unseen, r.Closing = r.Delivered-w.vouched, w.closing
-		r.Delivered = w.vouched
+	if r.AnswersUnread = AnswersUnread(w.cfg); r.AnswersUnread {
+		r.Unseen, r.Delivered, r.Closing = r.Delivered, 0, w.closing
 	}
 	return r
 }

@@ -150,11 +150,17 @@ func showProgress(w io.Writer, watch *delivery.Watcher, start time.Time, timeout
 			case now := <-ticker.C:
 				r := watch.Result()
 				elapsed := now.Sub(start)
-				fmt.Fprintf(w, "%6.1fs  %d spans recorded, %d delivered, %d dropped, %.0f spans/s delivered\n",
-					elapsed.Seconds(), r.Recorded, r.Delivered, r.Dropped, float64(r.Delivered)/elapsed.Seconds())
+				// Over gf's otlphttp.Init no span is known delivered: they
+				// are sent, answers unseen (see delivery's unseen.go).
+				through, how := r.Delivered, "delivered"
+				if r.AnswersUnread {
+					through, how = r.Unseen, "sent (answers unseen)"
+				}
+				fmt.Fprintf(w, "%6.1fs  %d spans recorded, %d %s, %d dropped, %.0f spans/s %s\n",
+					elapsed.Seconds(), r.Recorded, through, how, r.Dropped, float64(through)/elapsed.Seconds(), how)
 				switch {
-				case r.Delivered > delivered || len(r.Errs) == 0:
-					delivered, failingSince = r.Delivered, time.Time{}
+				case through > delivered || len(r.Errs) == 0:
+					delivered, failingSince = through, time.Time{}
 				case failingSince.IsZero():
 					failingSince = now
 				case now.Sub(failingSince) >= timeout:

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/delivery"
 	"example.com/gftrace/common/provider"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/common/user"
@@ -42,6 +43,9 @@ func TestSetupCountsTheProvider(t *testing.T) {
 				t.Fatal("NeedsProvider is false for a TLS configuration")
 			}
 
+			if p == config.HTTP { // as report.Main does for the own provider
+				cfg.HTTPClient = delivery.HTTPClient(cfg)
+			}
 			watch, _ := report.Setup(cfg) // before the provider, as in the mains
 			start := map[config.Protocol]func(provider.Options) (func(context.Context) error, error){config.GRPC: provider.GRPC, config.HTTP: provider.HTTP}[p]
 			shutdown, err := start(cfg.ProviderOptions())

@@ -27,8 +27,8 @@ type Result struct {
 	Dropped     int64   `json:"dropped"`            // spans the batch processor dropped, its queue full
 	Failed      int64   `json:"failed"`             // spans whose export failed or that the collector rejected
 	Unconfirmed int64   `json:"unconfirmed"`        // spans still queued or in flight when the program stopped waiting
-	Unseen      int64   `json:"unseen,omitempty"`   // of the unconfirmed, spans the exporter counted delivered on answers no check vouched for
-	Answers     string  `json:"answers,omitempty"`  // how delivery is known when the exporter's answers are unseen (gf's otlphttp.Init)
+	Unseen      int64   `json:"unseen,omitempty"`   // of the unconfirmed, spans sent and answered 2xx, on answers nobody reads as OTLP (gf's otlphttp.Init)
+	Answers     string  `json:"answers,omitempty"`  // what this program's checks saw when the exporter's answers are unseen
 	Cause       string  `json:"cause,omitempty"`    // why not every span was delivered
 	Summary     string  `json:"summary"`            // the report's summary line
 	Hint        string  `json:"hint,omitempty"`     // the report's advice after a failure

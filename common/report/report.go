@@ -79,15 +79,23 @@ func PrintVolume(w io.Writer, cfg config.Config, st load.Stats, res delivery.Res
 	fmt.Fprintf(&b, "Traces:            %d of %d (%d spans each, from %d goroutines)\n", st.Traces, cfg.Traces, st.SpansPerTrace, cfg.Concurrency)
 	writeSampling(&b, cfg, st, res)
 	fmt.Fprintf(&b, "Spans delivered:   %d\n", res.Delivered)
+	if res.AnswersUnread {
+		fmt.Fprintf(&b, "Spans unseen:      %d (sent; %s)\n", res.Unseen, unseenSpans)
+	}
 	fmt.Fprintf(&b, "Spans dropped:     %d\n", res.Dropped)
 	fmt.Fprintf(&b, "Spans failed:      %d\n", res.Failed)
-	if res.Unseen > 0 {
-		fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting, or %d counted delivered on answers nobody saw)\n", res.Recorded-res.Delivered-res.Failed-res.Dropped, res.Unseen)
+	unconfirmed := res.Recorded - res.Delivered - res.Failed - res.Dropped
+	if res.AnswersUnread {
+		fmt.Fprintf(&b, "Spans unconfirmed: %d (the %d unseen, and %d queued or being exported when the program stopped waiting)\n", unconfirmed, res.Unseen, unconfirmed-res.Unseen)
 	} else {
-		fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting)\n", res.Recorded-res.Delivered-res.Failed-res.Dropped)
+		fmt.Fprintf(&b, "Spans unconfirmed: %d (queued or being exported when the program stopped waiting)\n", unconfirmed)
 	}
 	fmt.Fprintf(&b, "Elapsed:           %s (first span to the collector's last answer)\n", st.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(&b, "Spans per second:  %.0f delivered\n", float64(res.Delivered)/secs)
+	if res.AnswersUnread {
+		fmt.Fprintf(&b, "Spans per second:  %.0f sent, answers unseen\n", float64(res.Unseen)/secs)
+	} else {
+		fmt.Fprintf(&b, "Spans per second:  %.0f delivered\n", float64(res.Delivered)/secs)
+	}
 	bsp := cfg.Batch
 	fmt.Fprintf(&b, "Exporter:          %s with gzip; batch span processor: queue %d, batch %d, schedule delay %s, export timeout %s (OTEL_BSP_*)\n",
 		cfg.Protocol, bsp.QueueSize, bsp.BatchSize, bsp.ScheduleDelay, bsp.ExportTimeout)
@@ -138,13 +146,13 @@ func Hint(cfg config.Config, res delivery.Result) string {
 	switch {
 	case res.OK():
 		return ""
-	case res.Unseen > 0:
+	case res.Unseen > 0 && res.Closing != nil:
 		return unseenHint
 	case res.Dropped > 0 && len(res.Errs) == 0:
 		return dropHint(cfg)
 	case res.NoAnswer():
 		return fmt.Sprintf("Something accepts connections there but did not answer: check that it is a collector's %s port; if the collector is busy, give it longer with -timeout.", cfg.Protocol)
-	case !res.Answered() && res.Delivered == 0:
+	case !res.Answered() && res.Delivered+res.Unseen == 0:
 		return "Is a collector running there? To start one locally: scripts/jaeger.sh start (see the README)."
 	}
 	return ""
@@ -172,9 +180,13 @@ func Summary(cfg config.Config, res delivery.Result) string {
 	}
 	where := cfg.Target()
 	res.Redact = cfg.Redact
+	cause := printable.Escaped(cause(res, where)) // it quotes what the collector said
+	if res.Unseen > 0 {
+		return unseenSummary(res, where, cfg.Protocol.String(), cause)
+	}
 	s := fmt.Sprintf("%d of %d spans delivered to %s over %s", res.Delivered, res.Recorded, where, cfg.Protocol)
-	if cause := cause(res, where); cause != "" {
-		return s + ": " + printable.Escaped(cause) // it quotes what the collector said
+	if cause != "" {
+		return s + ": " + cause
 	}
 	return s + "."
 }

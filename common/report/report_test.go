@@ -186,3 +186,48 @@ func TestDropHint(t *testing.T) {
 		}
 	}
 }
+
+// TestUnseenNeverDelivered: over gf's otlphttp.Init, whose answers nobody
+// reads, the spans the exporter counted are sent, answers unseen, in every
+// form of the report; the checks decide the exit code (issue 18, class 1).
+func TestUnseenNeverDelivered(t *testing.T) {
+	cfg := config.Config{Protocol: config.HTTP, Endpoint: "127.0.0.1:4318", Path: config.DefaultPath, Traces: 100, Concurrency: 1, Pace: true}
+	st := load.Stats{Traces: 100, SpansPerTrace: 9, Elapsed: time.Second}
+	page := errors.New(`the collector's answer was not an OTLP response (200 OK, "text/html")`)
+	for _, c := range []struct {
+		name    string
+		closing error
+		code    int
+	}{{"both checks found a collector", nil, exitcode.Delivered}, {"the check after found a page", page, exitcode.NotDelivered}} {
+		res := delivery.Result{AnswersUnread: true, Recorded: 900, Unseen: 900, Closing: c.closing}
+		var out strings.Builder
+		code := PrintVolume(&out, cfg, st, res)
+		got := out.String()
+		for _, want := range []string{
+			"Spans delivered:   0\n",
+			"Spans unseen:      900 (sent; each export was answered 2xx, but neither gf's exporter nor this program reads those answers as OTLP, so the spans are unconfirmed)\n",
+			"Spans unconfirmed: 900 (the 900 unseen, and 0 queued or being exported when the program stopped waiting)\n",
+			"Spans per second:  900 sent, answers unseen\n",
+			"900 of 900 spans sent to http://127.0.0.1:4318/v1/traces over OTLP/HTTP, answers unseen: ",
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: the report does not say %q:\n%s", c.name, want, got)
+			}
+		}
+		if strings.Count(got, "delivered") != 1 {
+			t.Errorf("%s: the report says delivered beyond 'Spans delivered:   0':\n%s", c.name, got)
+		}
+		if code != c.code {
+			t.Errorf("%s: exit %d, want %d", c.name, code, c.code)
+		}
+		answers := strings.Contains(got, "\nAnswers unseen: an OTLP collector answered this program's checks before the first export and after the last;")
+		found := strings.Contains(got, "this program's check after the last export found no OTLP collector there ("+page.Error()+")") && strings.Contains(got, "-provider own exports")
+		if answers != (c.closing == nil) || found != (c.closing != nil) {
+			t.Errorf("%s: the checks' line %v, the failed check and hint %v:\n%s", c.name, answers, found, got)
+		}
+		r := (&Run{cfg: cfg, stats: &st}).result(res, code)
+		if r.Delivered != 0 || r.Unseen != 900 || r.Unconfirmed != 900 || (r.Answers != "") != (c.closing == nil) || r.Volume.SpansPerSecond != 0 {
+			t.Errorf("%s: -json %+v", c.name, r)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package sampletest
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +161,7 @@ func ends(t *testing.T, p config.Protocol, r Result, addr string, timeout time.D
 		t.Errorf("the result says exit code %d, the process exited %d", res.ExitCode, r.Code)
 	}
 	summary := res.Summary
-	for _, w := range append([]string{fmt.Sprintf("%d of 9 spans delivered to %s over %s", delivered, target, p)}, want...) {
+	for _, w := range append([]string{ReachedSummary(res, int64(delivered), 9, target, p)}, want...) {
 		if !strings.Contains(summary, w) {
 			t.Errorf("summary %q does not say %q; output:\n%s", summary, w, r.Stdout)
 		}

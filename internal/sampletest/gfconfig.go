@@ -1,6 +1,7 @@
 package sampletest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -59,7 +60,7 @@ func goFrameConfig(t *testing.T, p config.Protocol, bin string) {
 						t.Errorf("stderr does not say %q:\n%s", w, r.Stderr)
 					}
 				}
-				if !strings.Contains(r.Stdout, "spans delivered to") {
+				if !strings.Contains(r.Stdout, fmt.Sprintf("%d of %d %s", 9*traces, 9*traces, allReached[p])) {
 					t.Errorf("no report:\n%s", r.Stdout)
 				}
 				noLeaks(t, r)

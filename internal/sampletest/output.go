@@ -76,7 +76,7 @@ func outputLost(t *testing.T, p config.Protocol, bin string) {
 				if n := rec.SpanCount(); n != 9 {
 					t.Errorf("the receiver got %d spans, want 9", n)
 				}
-				if want := "9 of 9 spans delivered to "; !strings.Contains(stderr.String(), "could not be written to stdout") || !strings.Contains(stderr.String(), want) {
+				if want := "9 of 9 " + allReached[p]; !strings.Contains(stderr.String(), "could not be written to stdout") || !strings.Contains(stderr.String(), want) {
 					t.Errorf("stderr does not say that stdout was lost, with the summary:\n%s", stderr.String())
 				}
 			})

@@ -6,6 +6,7 @@ package sampletest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/report"
 	"example.com/gftrace/internal/receiver"
 )
@@ -171,7 +173,29 @@ func Outcome(t testing.TB, r Result) report.Result {
 	if err != nil {
 		t.Fatalf("%v; exit %d, output:\n%s", err, r.Code, r.Output())
 	}
+	if res.Unseen > 0 && (res.Delivered != 0 || strings.Contains(res.Summary, "spans delivered")) {
+		t.Errorf("%d spans sent with answers unseen, yet the result calls spans delivered: delivered %d, summary %q", res.Unseen, res.Delivered, res.Summary)
+	}
 	return res
+}
+
+// Reached is how many spans the program says reached the collector:
+// delivered, or, where it reads none of the exporter's answers (gf's
+// otlphttp.Init), sent with answers unseen (see delivery's unseen.go).
+func Reached(res report.Result) int64 { return res.Delivered + res.Unseen }
+
+// allReached is what follows "N of N" in the summary of a run of the
+// default program (gf's Init) whose spans all reached the collector: over
+// OTLP/HTTP the program cannot read the exporter's answers.
+var allReached = map[config.Protocol]string{config.GRPC: "spans delivered to ", config.HTTP: "spans sent to "}
+
+// ReachedSummary is how the summary of a run begins when n of its total
+// spans reached target over p: delivered, or sent with answers unseen.
+func ReachedSummary(res report.Result, n, total int64, target string, p config.Protocol) string {
+	if res.Unseen > 0 {
+		return fmt.Sprintf("%d of %d spans sent to %s over %s, answers unseen: ", n, total, target, p)
+	}
+	return fmt.Sprintf("%d of %d spans delivered to %s over %s", n, total, target, p)
 }
 
 // TraceIDPattern finds the trace id line that the report prints.

@@ -70,17 +70,18 @@ func everySpan(t *testing.T, p config.Protocol, bin string) {
 		t.Fatalf("no volume figures in the result: %+v", res)
 	}
 	for name, c := range map[string][2]int64{
-		"traces": {int64(v.Traces), traces}, "spans recorded": {res.Recorded, 9 * traces}, "delivered": {res.Delivered, 9 * traces},
+		"traces": {int64(v.Traces), traces}, "spans recorded": {res.Recorded, 9 * traces}, "delivered or unseen": {Reached(res), 9 * traces},
 		"dropped": {res.Dropped, 0}, "failed": {res.Failed, 0},
 	} {
 		if c[0] != c[1] {
 			t.Errorf("the result says %s: %d, want %d", name, c[0], c[1])
 		}
 	}
-	if want := fmt.Sprintf("%d of %d spans delivered to %s over %s.", 9*traces, 9*traces, target(p, rec), p); res.Summary != want {
-		t.Errorf("summary %q, want %q", res.Summary, want)
+	if want := ReachedSummary(res, 9*traces, 9*traces, target(p, rec), p); !strings.HasPrefix(res.Summary, want) || res.Cause != "" {
+		t.Errorf("summary %q, cause %q; want %q and no cause", res.Summary, res.Cause, want)
 	}
-	if v.QueueSize != 8192 || v.BatchSize != 1024 || !v.Paced || v.SpansPerSecond <= 0 || v.ElapsedMS <= 0 {
+	// spans_per_second counts delivered spans: none over gf's otlphttp.Init.
+	if v.QueueSize != 8192 || v.BatchSize != 1024 || !v.Paced || (v.SpansPerSecond <= 0) != (res.Unseen > 0) || v.ElapsedMS <= 0 {
 		t.Errorf("queue %d, batch %d, paced %v, %.0f spans/s in %.0f ms; want 8192, 1024, paced", v.QueueSize, v.BatchSize, v.Paced, v.SpansPerSecond, v.ElapsedMS)
 	}
 	if got, want := strings.Join(v.Set, " "), "OTEL_BSP_MAX_QUEUE_SIZE=8192 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1024 GOGC=400"; got != want {
@@ -117,7 +118,7 @@ func tinyQueue(t *testing.T, p config.Protocol, bin string) {
 		t.Errorf("the receiver got %d spans, want %d", n, 9*300)
 	}
 	// The report a person reads: the summary of the run, in words.
-	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s.\n", 9*300, 9*300, target(p, rec), p)
+	summary := fmt.Sprintf("%d of %d %s%s over %s", 9*300, 9*300, allReached[p], target(p, rec), p)
 	for _, want := range []string{summary, "queue 16, batch 16", "Waited ", "Spans per second:", "Elapsed:", "Pacing:",
 		"Set by program:    OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16 GOGC=400 (where the environment did not say)"} {
 		if !strings.Contains(r.Stdout, want) {
@@ -146,7 +147,7 @@ func drops(t *testing.T, p config.Protocol, bin string) {
 		t.Fatalf("exit code %d, want 1; output:\n%s", r.Code, r.Output())
 	}
 	res := Outcome(t, r)
-	dropped, delivered := int(res.Dropped), int(res.Delivered)
+	dropped, delivered := int(res.Dropped), int(Reached(res))
 	if dropped == 0 {
 		t.Fatalf("no span dropped with a queue of 16 and no pacing:\n%s", r.Stdout)
 	}
@@ -157,10 +158,9 @@ func drops(t *testing.T, p config.Protocol, bin string) {
 	if n := rec.SpanCount(); n != delivered {
 		t.Errorf("the summary says %d delivered, the receiver got %d", delivered, n)
 	}
-	summary := fmt.Sprintf("%d of %d spans delivered to %s over %s: the batch processor's queue was full and dropped %d spans",
-		delivered, 9*traces, target(p, rec), p, dropped)
-	if res.Summary != summary {
-		t.Errorf("summary %q, want %q", res.Summary, summary)
+	summary, cause := ReachedSummary(res, int64(delivered), 9*traces, target(p, rec), p), fmt.Sprintf("the batch processor's queue was full and dropped %d spans", dropped)
+	if !strings.HasPrefix(res.Summary, summary) || !strings.HasSuffix(res.Summary, cause) {
+		t.Errorf("summary %q, want %q … %q", res.Summary, summary, cause)
 	}
 	if !strings.Contains(res.Hint, "-pace") {
 		t.Errorf("the hint does not point at pacing: %q", res.Hint)

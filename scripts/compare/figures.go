@@ -40,8 +40,9 @@ func perSpan(n int64, s Sample) (float64, bool) {
 var Figures = []Figure{
 	{"spans_sent", "spans sent", Count, func(s Sample) (float64, bool) { return known(float64(s.SpansSent)) }},
 	{"spans_delivered", "spans delivered", Count, func(s Sample) (float64, bool) { return known(float64(s.SpansDelivered)) }},
+	{"spans_unseen", "spans sent, answers unseen", Count, func(s Sample) (float64, bool) { return known(float64(s.SpansUnseen)) }},
 	{"spans_per_second", "spans/s, end to end", Rate, func(s Sample) (float64, bool) {
-		return known(float64(s.SpansDelivered) / s.Wall.Seconds())
+		return known(float64(s.reached()) / s.Wall.Seconds())
 	}},
 	{"wire_bytes", "wire bytes, both ways", Count, func(s Sample) (float64, bool) { return known(float64(s.UpBytes + s.DownBytes)) }},
 	{"wire_bytes_per_span", "wire bytes/span, both ways", BytesPerSpan, func(s Sample) (float64, bool) { return perSpan(s.UpBytes+s.DownBytes, s) }},

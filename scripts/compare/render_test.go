@@ -21,9 +21,9 @@ func fixture() Report {
 			Flush: 4 * time.Millisecond, Wall: 1500 * time.Millisecond, CPU: 600 * time.Millisecond, PeakRSS: 32 << 20},
 	}}
 	http := Row{Scenario: s, Variant: Variant{Key: "http", Protocol: config.HTTP}, Failed: 1, Samples: []Sample{
-		{SpansSent: 900, SpansDelivered: 900, Requests: 2, Conns: 1, UpBytes: 54000, DownBytes: 1800, RawBytes: 180000,
+		{SpansSent: 900, SpansDelivered: 900, SpansUnseen: 900, Requests: 2, Conns: 1, UpBytes: 54000, DownBytes: 1800, RawBytes: 180000,
 			Flush: 3 * time.Millisecond, Wall: 1000 * time.Millisecond, CPU: 1200 * time.Millisecond, PeakRSS: 31 << 20},
-		{SpansSent: 900, SpansDelivered: 450, Requests: 1, Conns: 2, UpBytes: 54000, DownBytes: 1800, RawBytes: 90000,
+		{SpansSent: 900, SpansDelivered: 450, SpansUnseen: 900, Requests: 1, Conns: 2, UpBytes: 54000, DownBytes: 1800, RawBytes: 90000,
 			Flush: 3 * time.Millisecond, Wall: 1000 * time.Millisecond, CPU: 1200 * time.Millisecond, PeakRSS: 31 << 20},
 	}}
 	return Report{Rows: []Row{grpc, http}, Runs: 2, Collector: "the test's", Machine: "test machine, 2 cores", Date: "2026-01-02",
@@ -47,6 +47,7 @@ Load: -traces 100 -concurrency 4
 figure                              OTLP/gRPC                OTLP/HTTP             HTTP ÷ gRPC
 spans sent                          900                      900                   1.00×
 spans delivered                     900                      675 (450–900)         0.75×
+spans sent, answers unseen          0                        900                   –
 spans/s, end to end                 1,200 (600–1,800)        675 (450–900)         0.56×
 wire bytes, both ways               46,350 (45,900–46,800)   55,800                1.20×
 wire bytes/span, both ways          51.5 (51.0–52.0)         62.0                  1.20×
@@ -78,6 +79,7 @@ func TestWriteMarkdown(t *testing.T) {
 |---|--:|--:|--:|
 | spans sent | 900 | 900 | 1.00× |
 | spans delivered | 900 | 675 (450–900) | 0.75× |
+| spans sent, answers unseen | 0 | 900 | – |
 | spans/s, end to end | 1,200 (600–1,800) | 675 (450–900) | 0.56× |
 | wire bytes, both ways | 46,350 (45,900–46,800) | 55,800 | 1.20× |
 | wire bytes/span, both ways | 51.5 (51.0–52.0) | 62.0 | 1.20× |
