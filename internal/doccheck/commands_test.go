@@ -73,7 +73,12 @@ func runBlock(t *testing.T, root string, b block, codes []string) {
 			if !strings.HasSuffix(c, "&") {
 				c += " &"
 			}
-			script.WriteString(c + "\n")
+			// A user starts it in another terminal and waits until it
+			// listens; so does the block, or the next command races its
+			// compilation (seen under load). The block runs in a network
+			// namespace of its own, so a new listener is this command's.
+			script.WriteString("listeners=$(ss -Hltn | wc -l)\n" + c + "\n")
+			script.WriteString("for _ in $(seq 1800); do [ \"$(ss -Hltn | wc -l)\" -gt \"$listeners\" ] && break; sleep 0.1; done\n")
 			continue
 		}
 		if _, err := strconv.Atoi(codes[i]); err != nil {

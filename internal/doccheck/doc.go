@@ -7,7 +7,7 @@
 // fence, an HTML comment that the rendered page does not show:
 //
 //	<!-- doccheck: exit 1 1 -->       run it; each command exits so
-//	<!-- doccheck: exit bg 0 -->      bg: runs in the background until the block ends
+//	<!-- doccheck: exit bg 0 -->      bg: runs in the background until the block ends; the next command starts once it listens (up to 3 minutes)
 //	<!-- doccheck: exclude: REASON -->  not run, for REASON (Docker, a remote host, ...)
 //
 // A single code stands for every command of the block. Commands run from
