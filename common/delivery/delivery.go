@@ -140,12 +140,12 @@ func (w *Watcher) Flush() {
 	// A failed pacing flush of a -traces run is the wait the report speaks of.
 	w.waited = max(time.Since(start), w.failedWait)
 	w.mu.Unlock()
-	w.close()
+	w.close(start.Add(w.cfg.Timeout))
 }
 
-// close makes the closing check (see unseen.go) when the exporter's
-// answers are unseen and the exporter counted spans as exported.
-func (w *Watcher) close() {
+// close makes the closing check (see unseen.go), until deadline, when the
+// exporter's answers are unseen and the exporter counted spans as exported.
+func (w *Watcher) close(deadline time.Time) {
 	w.mu.Lock()
 	judged, stopped := w.verdict, w.stopped
 	w.mu.Unlock()
@@ -158,7 +158,7 @@ func (w *Watcher) close() {
 		w.mu.Unlock()
 		return
 	}
-	found := closingCheck(context.Background(), w.cfg)
+	found := closingCheck(context.Background(), w.cfg, deadline)
 	w.mu.Lock()
 	w.closing = found
 	w.mu.Unlock()

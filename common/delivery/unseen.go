@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"example.com/gftrace/common/config"
 )
@@ -30,16 +31,18 @@ func AnswersUnread(cfg config.Config) bool {
 }
 
 // closingCheck sends the collector an empty export after the last export,
-// within answerLimit, and tells what it found, as the check before the
-// first export does: nil for an OTLP collector; otherwise what it found
-// instead (a page, a redirect, an answer the exporter misreads, no
-// connection, no answer, a refusal), which fails the run.
-func closingCheck(ctx context.Context, cfg config.Config) error {
-	ctx, cancel := context.WithTimeout(ctx, answerLimit)
+// until deadline (at least answerLimit), and tells what it found, as the
+// check before the first export does: nil for an OTLP collector; otherwise
+// what it found instead (a page, a redirect, an answer the exporter
+// misreads, no connection, no answer, a refusal), which fails the run. The
+// deadline is the end of -timeout: a slow collector is not an absent one.
+func closingCheck(ctx context.Context, cfg config.Config, deadline time.Time) error {
+	limit := max(answerLimit, time.Until(deadline))
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	found := check(ctx, cfg, false)
 	if found == nil && ctx.Err() != nil {
-		return errors.New("no answer within " + answerLimit.String())
+		return errors.New("no answer within " + limit.Round(time.Millisecond).String())
 	}
 	return found
 }

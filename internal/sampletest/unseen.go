@@ -1,6 +1,7 @@
 package sampletest
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -44,6 +45,7 @@ func unseen(t *testing.T, bin string) {
 		fault   func(elsewhere string) receiver.Fault
 		gf, own outcome
 		traces  string
+		timeout string // -timeout; 3s when empty
 	}{
 		{name: "HTML 200", fault: func(string) receiver.Fault {
 			return receiver.Fault{HealthyChecks: 1, Status: 200, ContentType: "text/html; charset=utf-8", Body: "<!doctype html><title>Sign in</title>"}
@@ -65,6 +67,13 @@ func unseen(t *testing.T, bin string) {
 		},
 			gf:  outcome{code: 1, unseen: 2700, summary: "2700 of 2700 spans sent to "},
 			own: outcome{code: 1, summary: `the collector's answer was not an OTLP response (200 OK, "text/html")`}},
+		// The check after the last export waits to the end of -timeout,
+		// not 1s: a collector slow to answer is not an absent one.
+		{name: "a collector that answers in 1.5s", timeout: "5s", fault: func(string) receiver.Fault {
+			return receiver.Fault{Delay: 1500 * time.Millisecond}
+		},
+			gf:  outcome{code: 0, unseen: 9, summary: "9 of 9 spans sent to "},
+			own: outcome{code: 0, delivered: 9, summary: "9 of 9 spans delivered to "}},
 		{name: "a healthy collector", fault: func(string) receiver.Fault { return receiver.Fault{} },
 			gf:  outcome{code: 0, unseen: 9, summary: "9 of 9 spans sent to "},
 			own: outcome{code: 0, delivered: 9, summary: "9 of 9 spans delivered to "}},
@@ -82,7 +91,8 @@ func unseen(t *testing.T, bin string) {
 				rec := NewReceiver(config.HTTP)
 				defer rec.Close()
 				rec.SetFault(c.fault("http://" + elsewhere.Addr + config.DefaultPath))
-				args := []string{"-endpoint", rec.Addr, "-timeout", "3s", "-json", "-provider", provider}
+				timeout := cmp.Or(c.timeout, "3s")
+				args := []string{"-endpoint", rec.Addr, "-timeout", timeout, "-json", "-provider", provider}
 				if c.traces != "" {
 					args = append(args, "-traces", c.traces)
 				}
