@@ -1,9 +1,10 @@
 // Package delivery tells how many spans reached the collector, and if not
 // all did, why. The counts are the OpenTelemetry SDK's own metrics (spans
-// started, dropped by the batch processor, exported or not), and the cause
-// is the exporter's own error. gf's Init builds the exporter and the batch
-// processor inside, so they cannot be wrapped; the SDK's metrics see into
-// them all the same, once switched on before Init (see NewWatcher).
+// dropped by the batch processor, exported or not) and a span processor's
+// count of the spans recorded; the cause is the exporter's own error. gf's
+// Init builds the exporter and the batch processor inside, so they cannot
+// be wrapped; the SDK's metrics see into them all the same, once switched
+// on before Init (see NewWatcher).
 package delivery
 
 import (
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -39,6 +41,7 @@ const flushGrace = 500 * time.Millisecond
 // Watcher collects the SDK's counts and export errors of one process.
 type Watcher struct {
 	reader *sdkmetric.ManualReader
+	spans  *spanCount
 	cfg    config.Config
 	tp     *sdktrace.TracerProvider // see Begin
 	halt   func()                   // keeps what tp holds from leaving (see stop)
@@ -63,7 +66,7 @@ type Watcher struct {
 // starts: Env in the environment, MeterProvider as the global one, and
 // Handle as the global error handler.
 func NewWatcher(cfg config.Config) *Watcher {
-	return &Watcher{reader: sdkmetric.NewManualReader(), cfg: cfg}
+	return &Watcher{reader: sdkmetric.NewManualReader(), spans: &spanCount{}, cfg: cfg}
 }
 
 // Env is what the SDK must find in the environment, as KEY=value: the
@@ -79,14 +82,45 @@ func Env(cfg config.Config, getenv func(string) string) []string {
 }
 
 // MeterProvider is where the SDK's span counts go. It keeps no exemplars
-// nor the count of live spans: each would cost a busy run a few percent
-// of its CPU.
+// nor the counts made per span, each of which would cost a busy run a few
+// percent of its CPU: the live spans, and the spans started unless a
+// sampler is set (then only they count the spans it did not record).
+// Count counts the recorded spans for a fraction of that.
 func (w *Watcher) MeterProvider() *sdkmetric.MeterProvider {
-	return sdkmetric.NewMeterProvider(sdkmetric.WithReader(w.reader),
-		sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter),
-		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: metricLive},
+	perSpan := []string{metricLive}
+	if w.cfg.Sampler == nil {
+		perSpan = append(perSpan, metricStarted)
+	}
+	opts := []sdkmetric.Option{sdkmetric.WithReader(w.reader), sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter)}
+	for _, name := range perSpan {
+		opts = append(opts, sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: name},
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})))
+	}
+	return sdkmetric.NewMeterProvider(opts...)
 }
+
+// Count counts the spans that tp records from now on. Begin calls it; a
+// provider that replaces tp needs it too.
+func (w *Watcher) Count(tp *sdktrace.TracerProvider) { tp.RegisterSpanProcessor(w.spans) }
+
+// spanCount is a span processor that counts the spans it sees start: every
+// recorded span, sampled or not, the sampled ones, and of those the roots
+// (new traces).
+type spanCount struct{ seen, sampled, roots atomic.Int64 }
+
+func (c *spanCount) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
+	c.seen.Add(1)
+	if s.SpanContext().IsSampled() {
+		c.sampled.Add(1)
+		if !s.Parent().IsValid() {
+			c.roots.Add(1)
+		}
+	}
+}
+
+func (*spanCount) OnEnd(sdktrace.ReadOnlySpan)      {}
+func (*spanCount) Shutdown(context.Context) error   { return nil }
+func (*spanCount) ForceFlush(context.Context) error { return nil }
 
 // Handle keeps an error of the SDK: background exports report theirs only
 // to the global error handler.
@@ -108,6 +142,7 @@ func (w *Watcher) handle(err error) {
 func (w *Watcher) Begin(tp *sdktrace.TracerProvider, halt func()) error {
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout-flushGrace)
 	defer cancel()
+	w.Count(tp)
 	found := check(ctx, w.cfg, false)
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -288,7 +323,9 @@ type Result struct {
 	Timeout   time.Duration // how long Flush was allowed to wait
 	Waited    time.Duration // how long Flush waited
 
-	// Made and RootsSampled count what a sampler decided (see sampling.go).
+	// Made counts the spans started, whatever a sampler decided: a span it
+	// did not record is neither delivered nor lost, it was never made for
+	// export. RootsSampled counts the new traces it kept.
 	Made, RootsSampled int64
 	// Refusal is the HTTP status with which the collector refused the
 	// check, or "".
@@ -334,13 +371,16 @@ func (w *Watcher) Result() Result {
 	return r
 }
 
-// counts reads the SDK's counts.
+// counts reads the SDK's counts, and the recorded spans that Count saw.
 func (w *Watcher) counts() Result {
 	var rm metricdata.ResourceMetrics
 	if err := w.reader.Collect(context.Background(), &rm); err != nil {
 		w.handle(err)
 	}
-	var r Result
+	r := Result{Made: w.spans.seen.Load(), Recorded: w.spans.sampled.Load(), RootsSampled: w.spans.roots.Load()}
+	if w.cfg.Sampler != nil {
+		r.Made = 0 // a span the sampler did not record is seen only by the SDK's count
+	}
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
 			sum, _ := m.Data.(metricdata.Sum[int64])
@@ -348,10 +388,7 @@ func (w *Watcher) counts() Result {
 				failed := dp.Attributes.HasValue(semconv.ErrorTypeKey)
 				switch {
 				case m.Name == metricStarted:
-					if has(dp.Attributes, semconv.OTelSpanSamplingResultRecordAndSample) {
-						r.Recorded += dp.Value
-					}
-					r.countSampling(dp)
+					r.Made += dp.Value
 				case m.Name == metricProcessed && failed:
 					r.Dropped += dp.Value
 				case m.Name == metricExported && failed:

@@ -15,14 +15,16 @@ import (
 )
 
 // install builds the pipeline gf's otlpgrpc.Init builds (a batch processor
-// in front of the OTLP/gRPC exporter) and makes it the global provider.
-func install(t *testing.T, endpoint string, opts ...sdktrace.BatchSpanProcessorOption) {
+// in front of the OTLP/gRPC exporter), makes it the global provider and
+// has w count its spans.
+func install(t *testing.T, w *Watcher, endpoint string, opts ...sdktrace.BatchSpanProcessorOption) {
 	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithInsecure(), otlptracegrpc.WithEndpoint(endpoint))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, opts...)))
 	otel.SetTracerProvider(tp)
+	w.Count(tp)
 	t.Cleanup(func() { tp.Shutdown(context.Background()) })
 }
 
@@ -40,7 +42,7 @@ func TestCountsComeFromTheSDK(t *testing.T) {
 	w := Watch(config.Config{Timeout: 2 * time.Second})
 
 	rec := receiver.NewGRPC()
-	install(t, rec.Addr)
+	install(t, w, rec.Addr)
 	makeSpans(20)
 	w.Flush()
 	r := w.Result()
@@ -53,7 +55,7 @@ func TestCountsComeFromTheSDK(t *testing.T) {
 
 	addr := rec.Addr
 	rec.Close()
-	install(t, addr)
+	install(t, w, addr)
 	makeSpans(5)
 	w.Flush()
 	r = w.Result()
@@ -67,7 +69,7 @@ func TestCountsComeFromTheSDK(t *testing.T) {
 	// A queue of one, never waited on, must drop and the SDK must say so.
 	rec = receiver.NewGRPC()
 	defer rec.Close()
-	install(t, rec.Addr, sdktrace.WithMaxQueueSize(1), sdktrace.WithMaxExportBatchSize(1), sdktrace.WithBatchTimeout(time.Hour))
+	install(t, w, rec.Addr, sdktrace.WithMaxQueueSize(1), sdktrace.WithMaxExportBatchSize(1), sdktrace.WithBatchTimeout(time.Hour))
 	makeSpans(1000)
 	w.Flush()
 	r = w.Result()

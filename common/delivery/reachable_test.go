@@ -15,14 +15,15 @@ import (
 )
 
 // installHTTP builds the pipeline gf's otlphttp.Init builds and makes it
-// the global provider.
-func installHTTP(t *testing.T, endpoint string) {
+// the global provider, and has w count its spans.
+func installHTTP(t *testing.T, w *Watcher, endpoint string) {
 	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithInsecure(), otlptracehttp.WithEndpoint(endpoint))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp)))
 	otel.SetTracerProvider(tp)
+	w.Count(tp)
 	t.Cleanup(func() { tp.Shutdown(context.Background()) })
 }
 
@@ -38,7 +39,7 @@ func TestFlushWaitsForTheCollector(t *testing.T) {
 
 	t.Run("without waiting the exporter gives up at once", func(t *testing.T) {
 		w := Watch(config.Config{Timeout: timeout}) // no endpoint: no wait
-		installHTTP(t, rec.Addr)
+		installHTTP(t, w, rec.Addr)
 		makeSpans(3)
 		w.Flush()
 		r := w.Result()
@@ -52,7 +53,7 @@ func TestFlushWaitsForTheCollector(t *testing.T) {
 
 	t.Run("collector comes up within the timeout", func(t *testing.T) {
 		w := Watch(config.Config{Timeout: timeout, Endpoint: rec.Addr})
-		installHTTP(t, rec.Addr)
+		installHTTP(t, w, rec.Addr)
 		makeSpans(3)
 		up := make(chan error, 1)
 		go func() {
@@ -76,7 +77,7 @@ func TestFlushWaitsForTheCollector(t *testing.T) {
 		rec.Stop()
 		const short = time.Second
 		w := Watch(config.Config{Timeout: short, Endpoint: rec.Addr})
-		installHTTP(t, rec.Addr)
+		installHTTP(t, w, rec.Addr)
 		makeSpans(3)
 		start := time.Now()
 		w.Flush()
@@ -99,7 +100,7 @@ func TestCutoff(t *testing.T) {
 	rec.SetFault(receiver.Fault{Delay: time.Hour})
 	const timeout, cut = 10 * time.Second, 500 * time.Millisecond
 	w := Watch(config.Config{Timeout: timeout, Endpoint: rec.Addr})
-	installHTTP(t, rec.Addr)
+	installHTTP(t, w, rec.Addr)
 	makeSpans(3)
 	start := time.Now()
 	w.Cutoff(start.Add(cut))

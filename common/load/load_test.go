@@ -110,6 +110,7 @@ func TestRun(t *testing.T) {
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithMaxQueueSize(8), sdktrace.WithMaxExportBatchSize(8)))
 	otel.SetTracerProvider(tp)
+	watch.Count(tp)
 	defer tp.Shutdown(context.Background())
 
 	var progress strings.Builder

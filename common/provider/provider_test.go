@@ -7,6 +7,7 @@ import (
 
 	"github.com/gogf/gf/v2/net/gtrace"
 	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"example.com/gftrace/common/config"
 	"example.com/gftrace/common/delivery"
@@ -52,6 +53,7 @@ func TestSetupCountsTheProvider(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			watch.Count(otel.GetTracerProvider().(*sdktrace.TracerProvider)) // as rep.Record() does
 			ctx, span := gtrace.NewSpan(context.Background(), "main")
 			for _, id := range []int{100, 1} {
 				user.GetUser(ctx, id)

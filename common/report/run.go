@@ -107,6 +107,7 @@ func (r *Run) Record() *Run {
 	r.tp = tp
 	if err := r.watch.Begin(tp, func() { halt(tp) }); err != nil {
 		tp, r.withheld = withhold(tp, r.cfg.Sampler), true
+		r.watch.Count(tp)
 	}
 	if r.cfg.Traces <= 1 {
 		r.picture = waterfall.Record(tp)

@@ -59,11 +59,13 @@ func run() int {
 		debug.SetGCPercent(400) // as the sample's -traces run
 	}
 
+	var watch *delivery.Watcher
 	if *counters {
 		// What report.Setup does: the SDK reads the variable when it builds
 		// the provider and exporter, and counts into the global meter provider.
 		os.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
-		otel.SetMeterProvider(delivery.NewWatcher(config.Config{}).MeterProvider())
+		watch = delivery.NewWatcher(config.Config{})
+		otel.SetMeterProvider(watch.MeterProvider())
 	}
 	ctx := context.Background()
 	exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithInsecure(), otlptracegrpc.WithEndpoint(*endpoint),
@@ -80,6 +82,9 @@ func run() int {
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exp,
 		sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(8192), sdktrace.WithMaxExportBatchSize(1024)))
+	if watch != nil {
+		watch.Count(tp) // and its span counter, as rep.Record() does
+	}
 	tracer := tp.Tracer("anchor")
 	trace := func() { makeTrace(tracer) }
 	if *withGtrace {
