@@ -69,12 +69,16 @@ func NewWatcher(cfg config.Config) *Watcher {
 	return &Watcher{reader: sdkmetric.NewManualReader(), spans: &spanCount{}, cfg: cfg}
 }
 
+// SwitchVariable switches the SDK's own counts on (experimental). Each
+// part reads it when it is built: the exporter, the batch processor, and
+// each tracer.
+const SwitchVariable = "OTEL_GO_X_OBSERVABILITY"
+
 // Env is what the SDK must find in the environment, as KEY=value: the
-// switch of its span counts (experimental) and, unless the user set one,
-// an export timeout of cfg.Timeout, so that an export and its retries end
-// within it.
+// switch of its counts and, unless the user set one, an export timeout of
+// cfg.Timeout, so that an export and its retries end within it.
 func Env(cfg config.Config, getenv func(string) string) []string {
-	env := []string{"OTEL_GO_X_OBSERVABILITY=true"}
+	env := []string{SwitchVariable + "=true"}
 	if getenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") == "" && getenv("OTEL_EXPORTER_OTLP_TIMEOUT") == "" {
 		env = append(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT="+strconv.FormatInt(cfg.Timeout.Milliseconds(), 10))
 	}

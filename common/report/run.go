@@ -105,6 +105,7 @@ func (r *Run) Record() *Run {
 		panic("report: rep.Record() called after the tracer provider was shut down: call it after Init, before any span")
 	}
 	r.tp = tp
+	countSpansWithoutTracers(r.cfg)
 	if err := r.watch.Begin(tp, func() { halt(tp) }); err != nil {
 		tp, r.withheld = withhold(tp, r.cfg.Sampler), true
 		r.watch.Count(tp)

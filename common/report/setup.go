@@ -227,6 +227,19 @@ func withhold(tp *sdktrace.TracerProvider, sampler sdktrace.Sampler) *sdktrace.T
 	return kept
 }
 
+// countSpansWithoutTracers switches the SDK's own counts off for the
+// tracers made from now on, unless a sampler is set. Init has built the
+// exporter and the batch processor, which keep theirs (delivered, failed,
+// dropped). A tracer's would cost every span a context, a deferred call
+// and a metric, about 2% of a busy run's instructions, for the count of
+// spans recorded that delivery.Watcher.Count keeps for less. A sampler
+// needs them: only they see the spans it did not record.
+func countSpansWithoutTracers(cfg config.Config) {
+	if cfg.Sampler == nil {
+		os.Unsetenv(delivery.SwitchVariable)
+	}
+}
+
 // halt keeps the spans that tp holds from leaving at the program's end, once
 // the Watcher judged that no span may go (see delivery.Watcher.stop): gf's
 // exporter cannot be replaced, so tp is shut down with a context that has

@@ -63,7 +63,7 @@ func run() int {
 	if *counters {
 		// What report.Setup does: the SDK reads the variable when it builds
 		// the provider and exporter, and counts into the global meter provider.
-		os.Setenv("OTEL_GO_X_OBSERVABILITY", "true")
+		os.Setenv(delivery.SwitchVariable, "true")
 		watch = delivery.NewWatcher(config.Config{})
 		otel.SetMeterProvider(watch.MeterProvider())
 	}
@@ -82,8 +82,9 @@ func run() int {
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exp,
 		sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(8192), sdktrace.WithMaxExportBatchSize(1024)))
-	if watch != nil {
-		watch.Count(tp) // and its span counter, as rep.Record() does
+	if watch != nil { // as rep.Record() does: the span counter, and tracers without the SDK's counts
+		watch.Count(tp)
+		os.Unsetenv(delivery.SwitchVariable)
 	}
 	tracer := tp.Tracer("anchor")
 	trace := func() { makeTrace(tracer) }
