@@ -107,18 +107,17 @@ func (w *Watcher) MeterProvider() *sdkmetric.MeterProvider {
 // provider that replaces tp needs it too.
 func (w *Watcher) Count(tp *sdktrace.TracerProvider) { tp.RegisterSpanProcessor(w.spans) }
 
-// spanCount is a span processor that counts the spans it sees start: every
-// recorded span, sampled or not, the sampled ones, and of those the roots
-// (new traces).
-type spanCount struct{ seen, sampled, roots atomic.Int64 }
+// spanCount is a span processor that counts the sampled spans that start,
+// and of those the roots (new traces).
+type spanCount struct{ sampled, roots atomic.Int64 }
 
 func (c *spanCount) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
-	c.seen.Add(1)
-	if s.SpanContext().IsSampled() {
-		c.sampled.Add(1)
-		if !s.Parent().IsValid() {
-			c.roots.Add(1)
-		}
+	if !s.SpanContext().IsSampled() {
+		return // recorded only for the picture (sdktrace.AlwaysRecord)
+	}
+	c.sampled.Add(1)
+	if !s.Parent().IsValid() {
+		c.roots.Add(1)
 	}
 }
 
@@ -381,9 +380,9 @@ func (w *Watcher) counts() Result {
 	if err := w.reader.Collect(context.Background(), &rm); err != nil {
 		w.handle(err)
 	}
-	r := Result{Made: w.spans.seen.Load(), Recorded: w.spans.sampled.Load(), RootsSampled: w.spans.roots.Load()}
-	if w.cfg.Sampler != nil {
-		r.Made = 0 // a span the sampler did not record is seen only by the SDK's count
+	r := Result{Recorded: w.spans.sampled.Load(), RootsSampled: w.spans.roots.Load()}
+	if w.cfg.Sampler == nil {
+		r.Made = r.Recorded // every span made is sampled; the SDK's count is off (see MeterProvider)
 	}
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
