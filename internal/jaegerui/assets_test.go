@@ -49,9 +49,13 @@ func newJaegerScript(t *testing.T, env ...string) *jaegerScript {
 			s.env = append(s.env, kv)
 		}
 	}
+	binDir := os.Getenv("JAEGER_BIN_DIR")
+	if binDir == "" { // the cache scripts/test.sh builds into: the state directory here is a new one
+		binDir = filepath.Join(root, ".state", "jaeger", "bin")
+	}
 	s.env = append(append(s.env,
 		"JAEGER_STATE_DIR="+s.state,
-		"JAEGER_BIN_DIR="+filepath.Join(root, ".state", "jaeger", "bin"),
+		"JAEGER_BIN_DIR="+binDir,
 		"JAEGER_OTLP_GRPC_PORT="+ports[0],
 		"JAEGER_OTLP_HTTP_PORT="+ports[1],
 		"JAEGER_QUERY_PORT="+ports[2],
