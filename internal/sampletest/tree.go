@@ -2,6 +2,7 @@ package sampletest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"example.com/gftrace/common/waterfall"
@@ -32,4 +33,41 @@ func Tree(spans []receiver.Span) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// AnyOrder is a tree as Tree renders it, with the children of each span in
+// the order of their text. Jaeger keeps start times in microseconds, so
+// siblings that started within one microsecond come back from it in any
+// order: compare a tree read from Jaeger with AnyOrder on both sides. The
+// in-process receiver keeps nanoseconds, and its trees are compared as
+// they are.
+func AnyOrder(tree string) string {
+	type node struct {
+		line     string
+		children []*node
+	}
+	root := &node{}
+	path := []*node{root} // the last node at each depth
+	for _, line := range strings.Split(strings.TrimSuffix(tree, "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		depth := min((len(line)-len(strings.TrimLeft(line, " ")))/2, len(path)-1)
+		n := &node{line: line}
+		path = append(path[:depth+1], n)
+		path[depth].children = append(path[depth].children, n)
+	}
+	var render func(n *node) string
+	render = func(n *node) string {
+		var children []string
+		for _, c := range n.children {
+			children = append(children, render(c))
+		}
+		slices.Sort(children)
+		if n == root {
+			return strings.Join(children, "")
+		}
+		return n.line + "\n" + strings.Join(children, "")
+	}
+	return render(root)
 }
