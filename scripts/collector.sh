@@ -63,7 +63,6 @@ set -euo pipefail
 script_dir=$(cd -P -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")" && pwd)
 repo_root=$(cd -P -- "$script_dir/.." && pwd)
 mod_dir="$script_dir/collector"
-configs=()
 builder_pkg="go.opentelemetry.io/collector/cmd/builder"
 
 # What this script shares with jaeger.sh and scale.sh; the variables below
@@ -138,28 +137,9 @@ free_ports() {
 # --- commands -------------------------------------------------------------
 
 cmd_start() {
-  while (($#)); do
-    case $1 in
-      --config)
-        (($# >= 2)) || usage_error "start --config needs a file"
-        [[ -f $2 && -r $2 ]] || usage_error "start --config $2: no such readable file"
-        configs+=("$(cd -P -- "$(dirname -- "$2")" && pwd)/$(basename -- "$2")")
-        shift
-        ;;
-      *) usage_error "unknown start argument: $1" ;;
-    esac
-    shift
-  done
-  ((${#configs[@]})) || usage_error "start needs --config FILE (see scripts/collector/*.yaml)"
+  start_args "$@"
+  ((${#start_configs[@]})) || usage_error "start needs --config FILE (see scripts/collector/*.yaml)"
   start_checks
-  local pid
-  if pid=$(running_pid); then
-    already_running "$pid"
-    return 0
-  fi
-  rm -f -- "$pid_file"
-
-  check_ports_free
 
   # Not in $(…): build's traps must be this shell's, so that a signal to
   # collector.sh stops the build too.
@@ -168,11 +148,11 @@ cmd_start() {
   free_ports
 
   local i config_args=()
-  for i in "${!configs[@]}"; do
-    config_args+=(--config "${configs[$i]}")
+  for i in "${!start_configs[@]}"; do
+    config_args+=(--config "${start_configs[$i]}")
   done
   launch "$bin" "${config_args[@]}"
   printf '  log: %s\n' "$log_file"
 }
 
-service_main "$@"
+main "start stop status logs build" "$@"

@@ -274,27 +274,11 @@ describe_ui() {
 # --- commands -------------------------------------------------------------
 
 cmd_start() {
-  while (($#)); do
-    case $1 in
-      --config)
-        (($# >= 2)) || usage_error "start --config needs a file"
-        [[ -f $2 && -r $2 ]] || usage_error "start --config $2: no such readable file"
-        config=$(cd -P -- "$(dirname -- "$2")" && pwd)/$(basename -- "$2")
-        shift
-        ;;
-      *) usage_error "unknown start argument: $1" ;;
-    esac
-    shift
-  done
-  start_checks
-  local pid
-  if pid=$(running_pid); then
-    already_running "$pid"
-    return 0
+  start_args "$@"
+  if ((${#start_configs[@]})); then
+    config=${start_configs[-1]} # the last --config, if several
   fi
-  rm -f -- "$pid_file"
-
-  check_ports_free
+  start_checks
   resolve_ui
 
   # Not in $(…): build's traps must be this shell's, so that a signal to
@@ -317,4 +301,4 @@ cmd_start() {
 
 status_extra() { describe_ui "${ports[2]}"; }
 
-service_main "$@"
+main "start stop status logs build" "$@"

@@ -68,7 +68,11 @@ next_port() {
     next_given=$((next_given + 1))
     port_in_use "$port" && { say "port $port on 127.0.0.1 (from SCALE_BASE_PORT=$SCALE_BASE_PORT) is already in use; choose another base"; exit 4; }
   else
-    pick_free_port "$taken" || die "found no free port on 127.0.0.1"
+    # A failure, not an exit: start's ERR trap stops what was started.
+    if ! pick_free_port "$taken"; then
+      say "found no free port on 127.0.0.1"
+      return 1
+    fi
     port=$picked_port
   fi
   taken+="$port "
@@ -276,18 +280,4 @@ cmd_env() {
   cat -- "$state_dir/topology"
 }
 
-main() {
-  local cmd=${1:-}
-  (($#)) && shift
-  case $cmd in
-    start) cmd_start "$@" ;;
-    stop) cmd_stop "$@" ;;
-    status) cmd_status "$@" ;;
-    env) cmd_env "$@" ;;
-    help | -h | --help) usage ;;
-    "") usage >&2; exit 2 ;;
-    *) usage_error "unknown command: $cmd" ;;
-  esac
-}
-
-main "$@"
+main "start stop status env" "$@"

@@ -1,13 +1,13 @@
 # shellcheck shell=bash
-# Its parameters are set by the script that sources it, and the variables
-# it sets are read there: checked alone, it would seem to use unset
-# variables and set unused ones.
-# shellcheck disable=SC2034,SC2154
 # What scripts/jaeger.sh, scripts/collector.sh and scripts/scale.sh share:
 # messages and exit codes, number checks, locks, the state directory, the
 # binary cache and its build, the pid file, ports, start, health, stop,
-# status and logs. Sourced, never run; it defines functions and nothing
-# else. The script that sources it sets, before it calls them:
+# status, logs and the command dispatch. Sourced, never run: it defines
+# functions and their globals and runs nothing. Each script sources it
+# from its own directory (readlink -f of BASH_SOURCE), so any cwd works.
+#
+# The script that sources it sets, before it calls them (scale.sh, which
+# runs no binary of its own, only the first six):
 #
 #   svc_prog      its name in messages                  (jaeger.sh)
 #   svc_script    its own path, for help                ("${BASH_SOURCE[0]}")
@@ -28,8 +28,14 @@
 #                 "another <svc_prog> holds <lock file>")
 # and defines build_recipe (go build flags, one a line; part of the key),
 # build_binary OUT (runs in a subshell of its own with build_go and
-# build_flags set; may use build_work, a scratch directory), and optionally
-# build_check (before any build) and status_extra (lines for status).
+# build_flags set; may use build_work, a scratch directory), cmd_start,
+# and optionally build_check (before any build) and status_extra (lines
+# for status). It may set svc_extra_env before launch.
+#
+# Its parameters are set by the script that sources it, and the variables
+# it sets are read there: checked alone, it would seem to use unset
+# variables and set unused ones.
+# shellcheck disable=SC2034,SC2154
 
 # --- messages -------------------------------------------------------------
 
@@ -401,8 +407,27 @@ close_inherited_fds() {
   done
 }
 
+# start_args ARGS...: start's arguments, "--config FILE" (repeatable), into
+# start_configs (absolute paths, in order); exit 2 on anything else.
+start_configs=()
+start_args() {
+  while (($#)); do
+    case $1 in
+      --config)
+        (($# >= 2)) || usage_error "start --config needs a file"
+        [[ -f $2 && -r $2 ]] || usage_error "start --config $2: no such readable file"
+        start_configs+=("$(cd -P -- "$(dirname -- "$2")" && pwd)/$(basename -- "$2")")
+        shift
+        ;;
+      *) usage_error "unknown start argument: $1" ;;
+    esac
+    shift
+  done
+}
+
 # start_checks: the start timeout (in start_timeout), the ports, the state
-# directory and its lock (held until exit), before anything starts.
+# directory and its lock (held until exit), before anything starts. If it
+# runs already, say so and exit 0; if a port it needs is in use, exit 4.
 start_timeout=
 start_checks() {
   local var=${svc_env}_START_TIMEOUT
@@ -411,17 +436,21 @@ start_checks() {
   resolve_ports
   ensure_state_dir
   lock 8 "$state_dir/.lock"
-}
 
-# already_running PID: what start says when it finds PID running.
-already_running() {
-  local requested=("${ports[@]}")
-  load_saved_ports
-  say "$svc_title is already running (pid $1)"
-  describe_ports
-  if [[ "${requested[*]}" != "${ports[*]}" ]]; then
-    say "note: it runs on the ports above, not the ones now requested (${requested[*]}); stop it first to change them"
+  local pid
+  if pid=$(running_pid); then
+    local requested=("${ports[@]}")
+    load_saved_ports
+    say "$svc_title is already running (pid $pid)"
+    describe_ports
+    if [[ "${requested[*]}" != "${ports[*]}" ]]; then
+      say "note: it runs on the ports above, not the ones now requested (${requested[*]}); stop it first to change them"
+    fi
+    exit 0
   fi
+  rm -f -- "$pid_file"
+
+  check_ports_free
 }
 
 # launch BIN ARGS...: run BIN ARGS in the background, in a session of its
@@ -590,19 +619,21 @@ cmd_build() {
   build
 }
 
-# The commands of a service script (jaeger.sh, collector.sh); cmd_start is
-# the script's own.
-service_main() {
-  local cmd=${1:-}
+# main COMMANDS ARGS...: run the command ARGS[0] (one of COMMANDS, "log"
+# for logs) as cmd_<command> with the rest of ARGS; help, -h, --help print
+# the script's header; no command prints it to stderr and exits 2.
+main() {
+  local commands=" $1 " cmd=${2:-} name
+  shift
   (($#)) && shift
   case $cmd in
-    start) cmd_start "$@" ;;
-    stop) cmd_stop "$@" ;;
-    status) cmd_status "$@" ;;
-    logs | log) cmd_logs "$@" ;;
-    build) cmd_build "$@" ;;
-    help | -h | --help) usage ;;
+    help | -h | --help) usage; return 0 ;;
     "") usage >&2; exit 2 ;;
-    *) usage_error "unknown command: $cmd" ;;
   esac
+  name=$cmd
+  [[ $name == log ]] && name=logs
+  if [[ ! $name =~ ^[a-z]+$ || $commands != *" $name "* ]]; then
+    usage_error "unknown command: $cmd"
+  fi
+  "cmd_$name" "$@"
 }
