@@ -27,7 +27,8 @@
 #   1  failure (build failed, the collector exited or did not become
 #      healthy in time, could not be stopped)
 #   2  usage error (unknown command, bad argument or environment value,
-#      a missing configuration file)
+#      a missing configuration or build file, a COLLECTOR_BIN_DIR or
+#      COLLECTOR_STATE_DIR that cannot be written)
 #   3  status: not running
 #   4  start: a port it needs is already in use by another process
 #
@@ -50,69 +51,49 @@
 # scripts/collector/go.mod + go.sum (GOWORK=off, -mod=readonly), cached
 # under a name keyed on the hash of those three files, so it is rebuilt
 # only when they change. The first build takes about 5 minutes (longer on
-# a busy 2-core machine); later builds reuse the Go caches.
+# a busy 2-core machine); later builds reuse the Go caches. As with
+# jaeger.sh, one build runs at a time per binary cache (another
+# collector.sh waits for it and uses its binary), interrupting collector.sh
+# (INT, TERM, HUP, or a closed stderr) stops its build, and a partly
+# written binary is never used. A pid file names one process: its pid,
+# start time and binary must all match before stop signals it.
 
 set -euo pipefail
 
 script_dir=$(cd -P -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")" && pwd)
 repo_root=$(cd -P -- "$script_dir/.." && pwd)
 mod_dir="$script_dir/collector"
-configs=()
 builder_pkg="go.opentelemetry.io/collector/cmd/builder"
-bin_name="otelcol-sample"
+
+# What this script shares with jaeger.sh and scale.sh; the variables below
+# are its parameters (see the top of that file).
+# shellcheck source-path=SCRIPTDIR source=lib/service.sh
+source "$script_dir/lib/service.sh"
+svc_prog=collector.sh svc_script=${BASH_SOURCE[0]} svc_env=COLLECTOR
+svc_title="the collector" svc_file=collector svc_hint_line=0
 
 state_dir="${COLLECTOR_STATE_DIR:-$repo_root/.state/collector}"
+# One cache for every state directory (scale.sh runs several instances).
 bin_dir="${COLLECTOR_BIN_DIR:-$repo_root/.state/collector/bin}"
-pid_file="$state_dir/collector.pid"
-log_file="$state_dir/collector.log"
-ports_file="$state_dir/ports"
+svc_bin_in_state=0
+bin_name="otelcol-sample"
 
 # Port names and the environment variables that set them; unset means a
 # free port, chosen at start.
 port_vars=(COLLECTOR_OTLP_GRPC_PORT COLLECTOR_OTLP_HTTP_PORT COLLECTOR_HEALTH_PORT)
+port_defaults=()
 port_labels=("OTLP gRPC" "OTLP HTTP" "health")
-
-say() { printf 'collector.sh: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
-usage_error() { say "$*; run '$0 help' for usage"; exit 2; }
-
-usage() { sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
-
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-
-go_cmd() {
-  if [[ -n ${GO:-} ]]; then
-    printf '%s\n' "$GO"
-  elif command -v go >/dev/null 2>&1; then
-    printf 'go\n'
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    printf '/usr/local/go/bin/go\n'
-  else
-    die "no Go toolchain found (put go on PATH or set GO)"
-  fi
-}
-
-ensure_state_dir() {
-  mkdir -p -- "$state_dir"
-  state_dir=$(cd -P -- "$state_dir" && pwd)
-  pid_file="$state_dir/collector.pid"
-  log_file="$state_dir/collector.log"
-  ports_file="$state_dir/ports"
-}
-
-# Serialise start/stop (and builds) across concurrent invocations.
-# lock FD FILE: hold an exclusive lock on FILE through descriptor FD until exit.
-lock() {
-  local fd=$1 file=$2
-  command -v flock >/dev/null 2>&1 || return 0
-  eval "exec $fd>\"\$file\""
-  if ! flock -n "$fd"; then
-    say "another collector.sh holds $file; waiting for it"
-    flock "$fd"
-  fi
-}
+# Healthy: GET / on the health port answers 200, and the OTLP gRPC port
+# accepts connections.
+svc_health_index=2 svc_health_path=/ svc_ready_ports=(0)
 
 # --- binary ---------------------------------------------------------------
+
+build_inputs=("$mod_dir/manifest.yaml" "$mod_dir/go.mod" "$mod_dir/go.sum")
+svc_build_what="the collector"
+svc_build_why="manifest.yaml, go.mod or go.sum changed, or first use"
+svc_build_time="the first build downloads modules and compiles for about 5-10 minutes on 2 cores; later ones reuse the Go caches"
+svc_build_busy=""
 
 # How the binary is built; part of the cache key, so changing it rebuilds.
 # -s -w: no symbol table/DWARF (smaller, faster link; stack traces still work).
@@ -120,446 +101,58 @@ build_recipe() {
   printf '%s\n' -mod=readonly -trimpath "-ldflags=-s -w"
 }
 
-build_key() {
-  { cat -- "$mod_dir/manifest.yaml" "$mod_dir/go.mod" "$mod_dir/go.sum"; build_recipe; } | sha256sum | cut -c1-16
+build_check() {
+  [[ -f $mod_dir/manifest.yaml && -f $mod_dir/go.mod && -f $mod_dir/go.sum ]] ||
+    usage_error "missing build files: $mod_dir needs manifest.yaml, go.mod and go.sum"
 }
 
-binary_path() { printf '%s/%s-%s\n' "$bin_dir" "$bin_name" "$(build_key)"; }
-
-# The three steps of a build, run in the work directory $1: compile the
-# builder pinned in go.mod, let it generate the collector's sources from
-# the manifest (no compilation, no module resolution), then compile those
+# build_binary OUT, in build's subshell: compile the builder pinned in
+# go.mod, let it generate the collector's sources from the manifest (no
+# compilation, no module resolution) in build_work, then compile those
 # sources against our go.mod + go.sum, which pin the whole module graph.
-build_steps() {
-  local work=$1 out=$2 go flags=()
-  go=$(go_cmd)
-  mapfile -t flags < <(build_recipe)
+build_binary() {
+  mkdir -p -- "$build_work"
   cd -- "$mod_dir"
-  GOWORK=off "$go" build -mod=readonly -o "$work/builder" "$builder_pkg"
-  cp -- manifest.yaml "$work/manifest.yaml"
-  cd -- "$work"
+  GOWORK=off "$build_go" build -mod=readonly -o "$build_work/builder" "$builder_pkg"
+  cp -- manifest.yaml "$build_work/manifest.yaml"
+  cd -- "$build_work"
   ./builder --config manifest.yaml --skip-compilation --skip-get-modules
   cp -- "$mod_dir/go.mod" "$mod_dir/go.sum" src/
   cd src
-  GOWORK=off exec "$go" build "${flags[@]}" -o "$out" .
-}
-
-# Build the binary unless the cached one for this manifest+go.mod+go.sum
-# exists. Prints the binary path on stdout; progress goes to stderr.
-build() {
-  [[ -f $mod_dir/manifest.yaml && -f $mod_dir/go.mod && -f $mod_dir/go.sum ]] ||
-    usage_error "missing build files: $mod_dir needs manifest.yaml, go.mod and go.sum"
-  mkdir -p -- "$bin_dir"
-  bin_dir=$(cd -P -- "$bin_dir" && pwd)
-  local bin
-  bin=$(binary_path)
-  if [[ -x $bin ]]; then
-    printf '%s\n' "$bin"
-    return 0
-  fi
-  lock 9 "$bin_dir/.build.lock"
-  if [[ -x $bin ]]; then # built by a concurrent invocation meanwhile
-    printf '%s\n' "$bin"
-    return 0
-  fi
-
-  local build_log tmp work start pid rc next=15
-  build_log="$bin_dir/build.log"
-  tmp="$bin.tmp.$$"
-  work="$bin_dir/work.$$"
-  rm -rf -- "$work"
-  mkdir -p -- "$work"
-  say "building the collector from $mod_dir (manifest.yaml, go.mod or go.sum changed, or first use)"
-  say "the first build downloads modules and compiles for about 5-10 minutes on 2 cores; later ones reuse the Go caches"
-  say "build log: $build_log"
-  start=$SECONDS
-  (build_steps "$work" "$tmp") >"$build_log" 2>&1 </dev/null 8>&- 9>&- &
-  pid=$!
-  # Show that something happens: elapsed seconds every 15 s.
-  while alive "$pid"; do
-    sleep 1
-    if ((SECONDS - start >= next)) && alive "$pid"; then
-      printf 'collector.sh: still building... %ds\n' "$((SECONDS - start))" >&2
-      next=$((next + 15))
-    fi
-  done
-  rc=0
-  wait "$pid" || rc=$?
-  rm -rf -- "$work"
-  if ((rc != 0)); then
-    rm -f -- "$tmp"
-    say "build failed (exit $rc) after $((SECONDS - start))s; last lines of $build_log:"
-    tail -n 30 -- "$build_log" >&2
-    exit 1
-  fi
-  mv -f -- "$tmp" "$bin"
-  # Drop binaries of older manifests.
-  local old
-  for old in "$bin_dir/$bin_name"-*; do
-    [[ $old == "$bin" || ! -f $old ]] && continue
-    rm -f -- "$old"
-  done
-  say "built $bin in $((SECONDS - start))s ($(du -h -- "$bin" | cut -f1))"
-  printf '%s\n' "$bin"
-}
-
-# --- process --------------------------------------------------------------
-
-# True if the process exists and is not a zombie (an exited process that
-# its parent, after start returns init, has not reaped yet).
-alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  local stat
-  if stat=$(cat "/proc/$1/stat" 2>/dev/null); then
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]] || return 1
-  fi
-  return 0
-}
-
-# Prints the pid of the running collector started by this script, or fails.
-# The pid must be alive and be a binary from our cache (guards against a
-# stale pid file whose pid was reused by another process).
-running_pid() {
-  [[ -f $pid_file ]] || return 1
-  local pid exe
-  pid=$(<"$pid_file")
-  is_uint "$pid" || return 1
-  alive "$pid" || return 1
-  if [[ -e /proc/$pid/exe ]]; then
-    exe=$(readlink -- "/proc/$pid/exe" 2>/dev/null || true)
-    [[ $(basename -- "$exe") == "$bin_name"-* ]] || return 1
-  fi
-  printf '%s\n' "$pid"
+  GOWORK=off "$build_go" build "${build_flags[@]}" -o "$1" .
 }
 
 # --- ports ----------------------------------------------------------------
 
-# Resolve the configured ports into the globals ports[] (same order as
-# port_vars), "" where unset (free_ports fills those in); exits 2 on a bad
-# value or a port used twice.
-ports=()
-resolve_ports() {
-  local i var value j
-  ports=()
-  for i in "${!port_vars[@]}"; do
-    var=${port_vars[$i]}
-    value=${!var:-}
-    if [[ -z $value ]]; then
-      ports+=("")
-      continue
-    fi
-    if ! is_uint "$value" || ((10#$value < 1 || 10#$value > 65535)); then
-      usage_error "$var=$value is not a port number (1-65535)"
-    fi
-    value=$((10#$value))
-    for j in "${!ports[@]}"; do
-      if [[ ${ports[$j]} == "$value" ]]; then
-        usage_error "$var and ${port_vars[$j]} are both $value; give each a distinct port"
-      fi
-    done
-    ports+=("$value")
-  done
-}
-
-# Give every port left unset a free one: a random port in 10000-31999 that
-# nothing accepts connections on and that this instance does not use yet.
+# Give every port left unset a free one, that this instance does not use yet.
 free_ports() {
-  local i candidate tries
+  local i
   for i in "${!ports[@]}"; do
     [[ -n ${ports[$i]} ]] && continue
-    for ((tries = 0; tries < 100; tries++)); do
-      # Below Linux's ephemeral range (32768-60999), from which every outgoing
-      # connection takes its local port: a port free now stays free more often.
-      candidate=$((10000 + RANDOM % 22000))
-      [[ " ${ports[*]} " == *" $candidate "* ]] && continue
-      port_in_use "$candidate" && continue
-      ports[i]=$candidate
-      break
-    done
-    [[ -n ${ports[$i]} ]] || die "found no free port for ${port_labels[$i]} on 127.0.0.1"
+    pick_free_port "${ports[*]}" || die "found no free port for ${port_labels[$i]} on 127.0.0.1"
+    ports[i]=$picked_port
   done
-}
-
-# True if something accepts TCP connections on 127.0.0.1:port.
-port_in_use() {
-  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
-}
-
-# Who listens on a port, if ss can tell.
-port_owner() {
-  command -v ss >/dev/null 2>&1 || return 0
-  ss -Hltnp "sport = :$1" 2>/dev/null | head -n 3 | sed 's/^/    /' >&2 || true
-}
-
-check_ports_free() {
-  local i other suggestion=()
-  for i in "${!ports[@]}"; do
-    if [[ -n ${ports[$i]} ]] && port_in_use "${ports[$i]}"; then
-      say "port ${ports[$i]} (${port_labels[$i]}, ${port_vars[$i]}) on 127.0.0.1 is already in use by another process:"
-      port_owner "${ports[$i]}"
-      other=$((ports[i] + 10000))
-      ((other <= 65535)) || other=$((ports[i] - 10000))
-      suggestion+=("${port_vars[$i]}=$other")
-    fi
-  done
-  if ((${#suggestion[@]})); then
-    say "not starting the collector. Stop whatever uses the port(s), or choose others, e.g."
-    say "  ${suggestion[*]} $0 start"
-    exit 4
-  fi
-}
-
-# Close descriptors 3 and up of the current (sub)shell, except bash's own 255.
-close_inherited_fds() {
-  local fd fds=()
-  if [[ -d /proc/$BASHPID/fd ]]; then
-    for fd in /proc/"$BASHPID"/fd/*; do
-      fds+=("${fd##*/}")
-    done
-  else
-    fds=(8 9)
-  fi
-  for fd in "${fds[@]}"; do
-    if is_uint "$fd" && ((fd > 2 && fd != 255)); then
-      eval "exec $fd>&-" 2>/dev/null || true
-    fi
-  done
-}
-
-# HTTP status code of GET http://127.0.0.1:port/path, 000 if none.
-http_code() {
-  local code
-  code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$1$2" 2>/dev/null) || true
-  printf '%s\n' "${code:-000}"
-}
-
-describe_ports() {
-  local i
-  for i in "${!port_vars[@]}"; do
-    printf '  %-11s 127.0.0.1:%s\n' "${port_labels[$i]}" "${ports[$i]}"
-  done
-}
-
-load_saved_ports() {
-  local i var value
-  resolve_ports
-  [[ -f $ports_file ]] || return 0
-  for i in "${!port_vars[@]}"; do
-    var=${port_vars[$i]}
-    value=$(sed -n "s/^$var=\\([0-9]*\\)\$/\\1/p" "$ports_file")
-    [[ -n $value ]] && ports[i]=$value
-  done
-  return 0
 }
 
 # --- commands -------------------------------------------------------------
 
 cmd_start() {
-  while (($#)); do
-    case $1 in
-      --config)
-        (($# >= 2)) || usage_error "start --config needs a file"
-        [[ -f $2 && -r $2 ]] || usage_error "start --config $2: no such readable file"
-        configs+=("$(cd -P -- "$(dirname -- "$2")" && pwd)/$(basename -- "$2")")
-        shift
-        ;;
-      *) usage_error "unknown start argument: $1" ;;
-    esac
-    shift
-  done
-  ((${#configs[@]})) || usage_error "start needs --config FILE (see scripts/collector/*.yaml)"
-  command -v curl >/dev/null 2>&1 || die "curl is needed to check the collector's health"
-  local timeout=${COLLECTOR_START_TIMEOUT:-60}
-  is_uint "$timeout" || usage_error "COLLECTOR_START_TIMEOUT=$timeout is not a number of seconds"
-  resolve_ports
-  ensure_state_dir
-  lock 8 "$state_dir/.lock"
+  start_args "$@"
+  ((${#start_configs[@]})) || usage_error "start needs --config FILE (see scripts/collector/*.yaml)"
+  start_checks
 
-  local pid
-  if pid=$(running_pid); then
-    local requested=("${ports[@]}")
-    load_saved_ports
-    say "the collector is already running (pid $pid)"
-    describe_ports
-    if [[ "${requested[*]}" != "${ports[*]}" ]]; then
-      say "note: it runs on the ports above, not the ones now requested (${requested[*]}); stop it first to change them"
-    fi
-    return 0
-  fi
-  rm -f -- "$pid_file"
-
-  check_ports_free
-
-  local bin
-  bin=$(build)
+  # Not in $(…): build's traps must be this shell's, so that a signal to
+  # collector.sh stops the build too.
+  build >/dev/null
+  local bin=$built_bin
   free_ports
 
-
-  local i env_args=() launcher=()
-  [[ -f $log_file ]] && mv -f -- "$log_file" "$log_file.1"
-  {
-    for i in "${!port_vars[@]}"; do
-      printf '%s=%s\n' "${port_vars[$i]}" "${ports[$i]}"
-    done
-  } >"$ports_file"
-
-  for i in "${!port_vars[@]}"; do
-    env_args+=("${port_vars[$i]}=${ports[$i]}")
+  local i config_args=()
+  for i in "${!start_configs[@]}"; do
+    config_args+=(--config "${start_configs[$i]}")
   done
-  local config_args=()
-  for i in "${!configs[@]}"; do
-    config_args+=(--config "${configs[$i]}")
-  done
-  say "starting $bin ${config_args[*]}"
-  # setsid: own session, so a Ctrl-C in the calling terminal does not reach
-  # it. (In a non-interactive shell a background job is no process group
-  # leader, so setsid execs in place and $! stays the collector's pid.)
-  command -v setsid >/dev/null 2>&1 && launcher=(setsid)
-  (
-    # The collector must not inherit our lock descriptors (that would hold the lock
-    # while it runs) nor a caller's pipes (a caller waiting for end of file
-    # on a pipe would hang): close every descriptor above stderr.
-    close_inherited_fds
-    exec env "${env_args[@]}" "${launcher[@]}" "$bin" "${config_args[@]}"
-  ) </dev/null >>"$log_file" 2>&1 &
-  # The subshell execs env, env execs setsid, setsid execs the collector: one pid.
-  pid=$!
-  printf '%s\n' "$pid" >"$pid_file"
-
-  local deadline=$((SECONDS + timeout)) health_port=${ports[2]} code
-  while :; do
-    if ! alive "$pid"; then
-      rm -f -- "$pid_file"
-      say "the collector exited during startup; last lines of $log_file:"
-      tail -n 40 -- "$log_file" >&2
-      exit 1
-    fi
-    code=$(http_code "$health_port" /)
-    if [[ $code == 200 ]] && port_in_use "${ports[0]}"; then
-      break
-    fi
-    if ((SECONDS >= deadline)); then
-      say "the collector did not become healthy within ${timeout}s (last health status: $code); last lines of $log_file:"
-      tail -n 40 -- "$log_file" >&2
-      say "stopping it"
-      stop_pid "$pid" || true
-      rm -f -- "$pid_file"
-      exit 1
-    fi
-    sleep 0.5
-  done
-  say "the collector is running (pid $pid, healthy)"
-  describe_ports
+  launch "$bin" "${config_args[@]}"
   printf '  log: %s\n' "$log_file"
 }
 
-# TERM, wait up to COLLECTOR_STOP_TIMEOUT, then KILL. Fails if it survives.
-stop_pid() {
-  local pid=$1 timeout=${COLLECTOR_STOP_TIMEOUT:-10} deadline
-  is_uint "$timeout" || usage_error "COLLECTOR_STOP_TIMEOUT=$timeout is not a number of seconds"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  deadline=$((SECONDS + timeout))
-  while alive "$pid" && ((SECONDS < deadline)); do
-    sleep 0.2
-  done
-  if alive "$pid"; then
-    say "pid $pid did not exit within ${timeout}s of SIGTERM; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || return 0
-    deadline=$((SECONDS + 5))
-    while alive "$pid" && ((SECONDS < deadline)); do
-      sleep 0.2
-    done
-    if alive "$pid"; then
-      say "pid $pid is still alive after SIGKILL"
-      return 1
-    fi
-  fi
-  return 0
-}
-
-cmd_stop() {
-  (($# == 0)) || usage_error "stop takes no arguments"
-  ensure_state_dir
-  lock 8 "$state_dir/.lock"
-  local pid
-  if ! pid=$(running_pid); then
-    [[ -f $pid_file ]] && say "removing stale pid file $pid_file"
-    rm -f -- "$pid_file"
-    say "the collector is not running"
-    return 0
-  fi
-  say "stopping the collector (pid $pid)"
-  stop_pid "$pid" || exit 1
-  rm -f -- "$pid_file"
-  say "stopped"
-}
-
-cmd_status() {
-  (($# == 0)) || usage_error "status takes no arguments"
-  ensure_state_dir
-  local pid
-  if ! pid=$(running_pid); then
-    echo "the collector is not running"
-    exit 3
-  fi
-  load_saved_ports
-  local health
-  health=$(http_code "${ports[2]}" /)
-  echo "the collector is running (pid $pid, health: HTTP $health)"
-  describe_ports
-  echo "  binary:     $(readlink -- "/proc/$pid/exe" 2>/dev/null || echo unknown)"
-  echo "  log:        $log_file"
-  echo "  state dir:  $state_dir"
-}
-
-cmd_logs() {
-  local mode=tail n=100
-  while (($#)); do
-    case $1 in
-      -a | --all | all) mode=all ;;
-      -f | --follow) mode=follow ;;
-      -n)
-        (($# >= 2)) || usage_error "logs -n needs a number"
-        n=$2
-        shift
-        ;;
-      *) usage_error "unknown logs argument: $1" ;;
-    esac
-    shift
-  done
-  is_uint "$n" || usage_error "logs -n: '$n' is not a number"
-  ensure_state_dir
-  if [[ ! -f $log_file ]]; then
-    say "no log yet ($log_file): the collector has not been started with this state dir"
-    return 0
-  fi
-  case $mode in
-    all) cat -- "$log_file" ;;
-    follow) tail -n "$n" -f -- "$log_file" ;;
-    *) tail -n "$n" -- "$log_file" ;;
-  esac
-}
-
-cmd_build() {
-  (($# == 0)) || usage_error "build takes no arguments"
-  build
-}
-
-main() {
-  local cmd=${1:-}
-  (($#)) && shift
-  case $cmd in
-    start) cmd_start "$@" ;;
-    stop) cmd_stop "$@" ;;
-    status) cmd_status "$@" ;;
-    logs | log) cmd_logs "$@" ;;
-    build) cmd_build "$@" ;;
-    help | -h | --help) usage ;;
-    "") usage >&2; exit 2 ;;
-    *) usage_error "unknown command: $cmd" ;;
-  esac
-}
-
-main "$@"
+main "start stop status logs build" "$@"

@@ -52,45 +52,28 @@ jaeger="$script_dir/jaeger.sh"
 policies="$script_dir/jaeger/tail-sampling.yaml"
 state_dir="${SCALE_STATE_DIR:-$repo_root/.state/scale}"
 
-say() { printf 'scale.sh: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
-usage_error() { say "$*; run '$0 help' for usage"; exit 2; }
-usage() { sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-
-# Serialise start/stop across concurrent invocations.
-lock() {
-  command -v flock >/dev/null 2>&1 || return 0
-  exec 8>"$state_dir/.lock"
-  if ! flock -n 8; then
-    say "another scale.sh holds $state_dir/.lock; waiting for it"
-    flock 8
-  fi
-}
-
-# True if something accepts TCP connections on 127.0.0.1:port.
-port_in_use() {
-  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
-}
+# What this script shares with jaeger.sh and collector.sh (messages, number
+# checks, the state directory, locks, ports); see the top of that file.
+# shellcheck source-path=SCRIPTDIR source=lib/service.sh
+source "$script_dir/lib/service.sh"
+svc_prog=scale.sh svc_script=${BASH_SOURCE[0]} svc_env=SCALE
+svc_title="the topology" svc_file=scale svc_hint_line=0
 
 # next_port: the next given port (SCALE_BASE_PORT) or a free one, in $port.
 taken=" "
 port=
 next_port() {
-  local tries
   if [[ -n ${SCALE_BASE_PORT:-} ]]; then
     port=$next_given
     next_given=$((next_given + 1))
     port_in_use "$port" && { say "port $port on 127.0.0.1 (from SCALE_BASE_PORT=$SCALE_BASE_PORT) is already in use; choose another base"; exit 4; }
   else
-    for ((tries = 0; tries < 100; tries++)); do
-      # Below Linux's ephemeral range (32768-60999), from which every outgoing
-      # connection takes its local port: a port free now stays free more often.
-      port=$((10000 + RANDOM % 22000))
-      [[ $taken == *" $port "* ]] && continue
-      port_in_use "$port" || break
-    done
+    # A failure, not an exit: start's ERR trap stops what was started.
+    if ! pick_free_port "$taken"; then
+      say "found no free port on 127.0.0.1"
+      return 1
+    fi
+    port=$picked_port
   fi
   taken+="$port "
 }
@@ -122,6 +105,10 @@ collector_do() {
   shift
   COLLECTOR_STATE_DIR=$(instance_dir "$name") "$collector" "$@"
 }
+
+# pid_of NAME FILE: the pid in NAME's pid file (its first line; the others
+# are the start time and the binary).
+pid_of() { head -n 1 -- "$(instance_dir "$1")/$2"; }
 
 jaeger_do() { JAEGER_STATE_DIR=$(instance_dir jaeger) "$jaeger" "$@"; }
 
@@ -165,9 +152,8 @@ cmd_start() {
     usage_error "SCALE_DECISION_WAIT=$SCALE_DECISION_WAIT is not a duration such as 10s"
   fi
   [[ -x $collector && -x $jaeger ]] || die "missing $collector or $jaeger"
-  mkdir -p -- "$state_dir"
-  state_dir=$(cd -P -- "$state_dir" && pwd)
-  lock
+  ensure_state_dir
+  lock 8 "$state_dir/.lock"
   if running; then
     say "the topology is already running (stop it first to change it):"
     cat -- "$state_dir/topology" >&2
@@ -192,7 +178,7 @@ cmd_start() {
   JAEGER_OTLP_GRPC_PORT=${jp[0]} JAEGER_OTLP_HTTP_PORT=${jp[1]} JAEGER_QUERY_PORT=${jp[2]} \
     JAEGER_QUERY_GRPC_PORT=${jp[3]} JAEGER_HEALTH_PORT=${jp[4]} jaeger_do start >&2
   printf 'JAEGER_OTLP_GRPC=127.0.0.1:%s\nJAEGER_QUERY=http://127.0.0.1:%s\nJAEGER_PID=%s\n' \
-    "${jp[0]}" "${jp[2]}" "$(<"$(instance_dir jaeger)/jaeger.pid")" >>"$topology"
+    "${jp[0]}" "${jp[2]}" "$(pid_of jaeger jaeger.pid)" >>"$topology"
 
   write_policies "$state_dir/tail-sampling-policies.yaml"
   local backends=() g h c
@@ -204,7 +190,7 @@ cmd_start() {
       COLLECTOR_NEXT=127.0.0.1:${jp[0]} collector_do "backend-$i" start \
       --config "$state_dir/tail-sampling-policies.yaml" --config "$script_dir/collector/backend.yaml" >&2
     backends+=("127.0.0.1:$g")
-    printf 'BACKEND_%d_OTLP_GRPC=127.0.0.1:%s\nBACKEND_%d_PID=%s\n' "$i" "$g" "$i" "$(<"$(instance_dir "backend-$i")/collector.pid")" >>"$topology"
+    printf 'BACKEND_%d_OTLP_GRPC=127.0.0.1:%s\nBACKEND_%d_PID=%s\n' "$i" "$g" "$i" "$(pid_of "backend-$i" collector.pid)" >>"$topology"
   done
 
   local list
@@ -222,7 +208,7 @@ cmd_start() {
         COLLECTOR_NEXT=${backends[$((i - 1))]} collector_do "front-$i" start --config "$script_dir/collector/front-direct.yaml" >&2
     fi
     printf 'FRONT_%d_OTLP_GRPC=127.0.0.1:%s\nFRONT_%d_OTLP_HTTP=127.0.0.1:%s\nFRONT_%d_PID=%s\n' \
-      "$i" "$g" "$i" "$h" "$i" "$(<"$(instance_dir "front-$i")/collector.pid")" >>"$topology"
+      "$i" "$g" "$i" "$h" "$i" "$(pid_of "front-$i" collector.pid)" >>"$topology"
   done
   printf 'REPLICAS=%d\nMODE=%s\n' "$replicas" "$([[ $lb == 1 ]] && echo load-balancing || echo no-lb)" >>"$topology"
   trap - ERR
@@ -258,8 +244,8 @@ replicas_in_state() {
 
 cmd_stop() {
   (($# == 0)) || usage_error "stop takes no arguments"
-  mkdir -p -- "$state_dir"
-  lock
+  ensure_state_dir
+  lock 8 "$state_dir/.lock"
   stop_all "$(replicas_in_state)" || die "could not stop everything (see above)"
   rm -f -- "$state_dir/topology"
   say "stopped"
@@ -294,18 +280,4 @@ cmd_env() {
   cat -- "$state_dir/topology"
 }
 
-main() {
-  local cmd=${1:-}
-  (($#)) && shift
-  case $cmd in
-    start) cmd_start "$@" ;;
-    stop) cmd_stop "$@" ;;
-    status) cmd_status "$@" ;;
-    env) cmd_env "$@" ;;
-    help | -h | --help) usage ;;
-    "") usage >&2; exit 2 ;;
-    *) usage_error "unknown command: $cmd" ;;
-  esac
-}
-
-main "$@"
+main "start stop status env" "$@"

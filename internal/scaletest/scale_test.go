@@ -189,26 +189,44 @@ func TestBadInput(t *testing.T) {
 		{"collector.sh", []string{"COLLECTOR_HEALTH_PORT=13133x"}, []string{"start", "--config", front}, "COLLECTOR_HEALTH_PORT=13133x is not a port number (1-65535)"},
 		{"collector.sh", []string{"COLLECTOR_START_TIMEOUT=1m"}, []string{"start", "--config", front}, "COLLECTOR_START_TIMEOUT=1m is not a number of seconds"},
 		{"collector.sh", nil, []string{"build", "now"}, "build takes no arguments"},
+		// Numbers that bash's arithmetic would wrap into range (2^64+1 is 1,
+		// 18446744073709586085 is 34469): jaeger.sh's check, shared.
+		{"scale.sh", nil, []string{"start", "--replicas", "18446744073709551617"}, "--replicas 18446744073709551617 is not a number of replicas (1-8)"},
+		{"scale.sh", []string{"SCALE_BASE_PORT=18446744073709561617"}, []string{"start"}, "SCALE_BASE_PORT=18446744073709561617 is not a port"},
+		{"collector.sh", []string{"COLLECTOR_HEALTH_PORT=18446744073709586085"}, []string{"start", "--config", front}, "COLLECTOR_HEALTH_PORT=18446744073709586085 is not a port number (1-65535)"},
+		{"collector.sh", []string{"COLLECTOR_START_TIMEOUT=99999999999"}, []string{"start", "--config", front}, "COLLECTOR_START_TIMEOUT=99999999999 is not a number of seconds"},
+		{"collector.sh", nil, []string{"logs", "-n", "18446744073709551617"}, "logs -n: '18446744073709551617' is not a number"},
+		// A directory that cannot be written is a bad setting too, named,
+		// as in jaeger.sh (/proc: read-only even for root).
+		{"collector.sh", []string{"COLLECTOR_STATE_DIR=/proc/collector-state"}, []string{"start", "--config", front}, "COLLECTOR_STATE_DIR=/proc/collector-state: cannot write to /proc/collector-state"},
+		{"collector.sh", []string{"COLLECTOR_STATE_DIR=/proc/collector-state"}, []string{"stop"}, "COLLECTOR_STATE_DIR=/proc/collector-state: cannot write to /proc/collector-state"},
+		{"collector.sh", []string{"COLLECTOR_BIN_DIR=/proc/collector-bin"}, []string{"build"}, "COLLECTOR_BIN_DIR=/proc/collector-bin: cannot write to /proc/collector-bin"},
+		{"scale.sh", []string{"SCALE_STATE_DIR=/proc/scale-state"}, []string{"stop"}, "SCALE_STATE_DIR=/proc/scale-state: cannot write to /proc/scale-state"},
 	} {
-		env := append(c.env, "SCALE_STATE_DIR="+t.TempDir(), "COLLECTOR_STATE_DIR="+t.TempDir())
+		// c.env last: it may set a state directory of its own.
+		env := append([]string{"SCALE_STATE_DIR=" + t.TempDir(), "COLLECTOR_STATE_DIR=" + t.TempDir()}, c.env...)
 		out, code := scaletest.Script(t, c.script, env, c.args...)
 		oneLine(t, c.script+" "+strings.Join(c.args, " "), out, code, c.script+": "+c.want)
 	}
 
-	// A checkout without the build files: a copy of collector.sh whose
-	// scripts/collector/ is empty.
+	// A checkout without the build files: a copy of collector.sh (and the
+	// scripts/lib/service.sh it sources) whose scripts/collector/ is empty.
 	scripts := filepath.Join(t.TempDir(), "scripts")
-	if err := os.MkdirAll(filepath.Join(scripts, "collector"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, dir := range []string{"collector", "lib"} {
+		if err := os.MkdirAll(filepath.Join(scripts, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	body, err := os.ReadFile(filepath.Join(root, "scripts", "collector.sh"))
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"collector.sh", filepath.Join("lib", "service.sh")} {
+		body, err := os.ReadFile(filepath.Join(root, "scripts", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(scripts, name), body, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	copied := filepath.Join(scripts, "collector.sh")
-	if err := os.WriteFile(copied, body, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(copied, "build")
 	cmd.Env = append(os.Environ(), "COLLECTOR_BIN_DIR="+t.TempDir())
 	out, err := cmd.CombinedOutput()

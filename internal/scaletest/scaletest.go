@@ -108,9 +108,14 @@ func Start(t testing.TB, env []string, args ...string) *Topology {
 	topo.Env = map[string]string{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			topo.Env[k] = v
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if !ok {
+			// scale.sh env prints NAME=value lines only (a whole pid file,
+			// start time and binary, once made a PID two lines more).
+			t.Errorf("scripts/scale.sh env: line %q is not NAME=value\n%s", sc.Text(), out)
+			continue
 		}
+		topo.Env[k] = v
 	}
 	n, _ := strconv.Atoi(topo.Env["REPLICAS"])
 	for i := 1; i <= n; i++ {
