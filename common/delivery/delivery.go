@@ -127,9 +127,7 @@ func (*spanCount) ForceFlush(context.Context) error { return nil }
 
 // Handle keeps an error of the SDK: background exports report theirs only
 // to the global error handler.
-func (w *Watcher) Handle(err error) { w.handle(err) }
-
-func (w *Watcher) handle(err error) {
+func (w *Watcher) Handle(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.errs = append(w.errs, err)
@@ -222,7 +220,7 @@ func (w *Watcher) Sync() error {
 		var ok bool
 		if tp, ok = otel.GetTracerProvider().(*sdktrace.TracerProvider); !ok {
 			err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
-			w.handle(err)
+			w.Handle(err)
 			return err
 		}
 	}
@@ -237,7 +235,7 @@ func (w *Watcher) Sync() error {
 		var status *statusError
 		switch {
 		case verdict(found):
-			w.handle(found)
+			w.Handle(found)
 			w.mu.Lock()
 			w.closing = found
 			w.mu.Unlock()
@@ -264,7 +262,7 @@ func (w *Watcher) Sync() error {
 	if err == nil {
 		return nil
 	}
-	w.handle(err)
+	w.Handle(err)
 	w.mu.Lock()
 	w.failedWait = max(w.failedWait, time.Since(start))
 	w.mu.Unlock()
@@ -272,10 +270,10 @@ func (w *Watcher) Sync() error {
 	case errors.As(unreached, new(errNoConnection)):
 		// The spans stay queued: else the shutdown would try once more,
 		// and gf's would log its failure with a stack.
-		w.handle(unreached)
+		w.Handle(unreached)
 		w.stop(err, false)
 	case unreached != nil:
-		w.handle(unreached) // the exporter's error may only say it gave up
+		w.Handle(unreached) // the exporter's error may only say it gave up
 	case ctx.Err() == nil && disconnected(err) && w.counts().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	case ctx.Err() != nil:
@@ -378,7 +376,7 @@ func (w *Watcher) Result() Result {
 func (w *Watcher) counts() Result {
 	var rm metricdata.ResourceMetrics
 	if err := w.reader.Collect(context.Background(), &rm); err != nil {
-		w.handle(err)
+		w.Handle(err)
 	}
 	r := Result{Recorded: w.spans.sampled.Load(), RootsSampled: w.spans.roots.Load()}
 	if w.cfg.Sampler == nil {
