@@ -185,16 +185,15 @@ func (w *Watcher) close(deadline time.Time) {
 	w.mu.Lock()
 	judged, stopped := w.verdict, w.stopped
 	w.mu.Unlock()
+	var found error
 	switch {
 	case !AnswersUnread(w.cfg) || judged || w.counts().Delivered == 0:
 		return
 	case stopped != nil: // the collector did not answer in time: a check would wait too
-		w.mu.Lock()
-		w.closing = errors.New("none was made: the run had stopped waiting for the collector")
-		w.mu.Unlock()
-		return
+		found = errors.New("none was made: the run had stopped waiting for the collector")
+	default:
+		found = closingCheck(context.Background(), w.cfg, deadline)
 	}
-	found := closingCheck(context.Background(), w.cfg, deadline)
 	w.mu.Lock()
 	w.closing = found
 	w.mu.Unlock()
