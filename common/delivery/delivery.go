@@ -53,7 +53,6 @@ type Watcher struct {
 	cutoff     time.Time     // when not zero, no flush waits past it
 	checked    bool          // the collector answered the check, and no export lost its connection since
 	stopped    error         // why no span may go any more (see stop)
-	verdict    bool          // stopped because the endpoint is no OTLP collector: it took no span
 	status     string        // the HTTP status of the check's answer when it refused
 
 	// For an exporter whose answers are unseen (see unseen.go): what a
@@ -152,7 +151,7 @@ func (w *Watcher) Begin(tp *sdktrace.TracerProvider, halt func()) error {
 	switch {
 	case verdict(found):
 		w.errs = append(w.errs, found)
-		w.stopped, w.verdict = found, true
+		w.stopped = found
 		return found
 	case errors.As(found, &status):
 		w.checked, w.status = true, status.status
@@ -183,12 +182,12 @@ func (w *Watcher) Flush() {
 // exporter's answers are unseen and the exporter counted spans as exported.
 func (w *Watcher) close(deadline time.Time) {
 	w.mu.Lock()
-	judged, stopped := w.verdict, w.stopped
+	stopped := w.stopped
 	w.mu.Unlock()
 	var found error
 	switch {
-	case !AnswersUnread(w.cfg) || judged || w.counts().Delivered == 0:
-		return
+	case !AnswersUnread(w.cfg) || verdict(stopped) || w.counts().Delivered == 0:
+		return // verdict: a check already found no OTLP collector (gf's exports never fail with one)
 	case stopped != nil: // the collector did not answer in time: a check would wait too
 		found = errors.New("none was made: the run had stopped waiting for the collector")
 	default:
@@ -238,7 +237,7 @@ func (w *Watcher) Sync() error {
 			w.mu.Lock()
 			w.closing = found
 			w.mu.Unlock()
-			w.stop(found, true)
+			w.stop(found)
 			return found
 		case errors.As(found, &status):
 			w.mu.Lock()
@@ -270,24 +269,24 @@ func (w *Watcher) Sync() error {
 		// The spans stay queued: else the shutdown would try once more,
 		// and gf's would log its failure with a stack.
 		w.Handle(unreached)
-		w.stop(err, false)
+		w.stop(err)
 	case unreached != nil:
 		w.Handle(unreached) // the exporter's error may only say it gave up
 	case ctx.Err() == nil && disconnected(err) && w.counts().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	case ctx.Err() != nil:
-		w.stop(err, false) // so that gf's shutdown does not wait a second more
+		w.stop(err) // so that gf's shutdown does not wait a second more
 	}
 	w.Cutoff(time.Now())
 	return err
 }
 
 // stop keeps the spans still queued from leaving, with Begin's halt: for
-// an endpoint not reached within the timeout, or (verdict) one that a check
-// after spans were queued found to be no OTLP collector.
-func (w *Watcher) stop(why error, verdict bool) {
+// an endpoint not reached within the timeout, or one that a check after
+// spans were queued found to be no OTLP collector (a verdict).
+func (w *Watcher) stop(why error) {
 	w.mu.Lock()
-	w.stopped, w.verdict = why, verdict
+	w.stopped = why
 	halt := w.halt
 	w.mu.Unlock()
 	w.Cutoff(time.Now())
