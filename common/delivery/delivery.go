@@ -179,15 +179,18 @@ func (w *Watcher) Flush() {
 }
 
 // close makes the closing check (see unseen.go), until deadline, when the
-// exporter's answers are unseen and the exporter counted spans as exported.
+// exporter's answers are unseen and the exporter counted spans as exported;
+// a check that stopped the run has made it already.
 func (w *Watcher) close(deadline time.Time) {
 	w.mu.Lock()
 	stopped := w.stopped
 	w.mu.Unlock()
 	var found error
 	switch {
-	case !AnswersUnread(w.cfg) || verdict(stopped) || w.counts().Delivered == 0:
-		return // verdict: a check already found no OTLP collector (gf's exports never fail with one)
+	case !AnswersUnread(w.cfg) || w.counts().Delivered == 0:
+		return
+	case verdict(stopped): // gf's exports never fail with a verdict's error: a check found it
+		found = stopped
 	case stopped != nil: // the collector did not answer in time: a check would wait too
 		found = errors.New("none was made: the run had stopped waiting for the collector")
 	default:
@@ -234,9 +237,6 @@ func (w *Watcher) Sync() error {
 		switch {
 		case verdict(found):
 			w.Handle(found)
-			w.mu.Lock()
-			w.closing = found
-			w.mu.Unlock()
 			w.stop(found)
 			return found
 		case errors.As(found, &status):
