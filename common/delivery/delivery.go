@@ -140,25 +140,37 @@ func (w *Watcher) Handle(err error) {
 // the check's verdict when the endpoint is no OTLP collector: then no span
 // may go there. halt is what stop calls to keep tp's spans from leaving.
 func (w *Watcher) Begin(tp *sdktrace.TracerProvider, halt func()) error {
-	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout-flushGrace)
-	defer cancel()
 	w.Count(tp)
-	found := check(ctx, w.cfg, false)
+	found := w.checkUntil(time.Now().Add(w.cfg.Timeout-flushGrace), false)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.tp, w.halt = tp, halt
-	var status *statusError
-	switch {
-	case verdict(found):
+	if verdict(found) {
 		w.errs = append(w.errs, found)
 		w.stopped = found
 		return found
+	}
+	return nil // with no connection yet, Sync waits for one
+}
+
+// checkUntil checks the collector until deadline (see check) and notes one
+// that answered, if only to refuse (Refusal). It returns what else it
+// found: a verdict, or why no connection was made.
+func (w *Watcher) checkUntil(deadline time.Time, poll bool) error {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	found := check(ctx, w.cfg, poll)
+	var status *statusError
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
 	case errors.As(found, &status):
 		w.checked, w.status = true, status.status
+		return nil
 	case found == nil:
 		w.checked = true
-	} // else no connection yet: Sync waits for one
-	return nil
+	}
+	return found
 }
 
 // verdict tells whether the check's answer says that the endpoint is no
@@ -230,26 +242,13 @@ func (w *Watcher) Sync() error {
 	}
 	var unreached error // why no connection was made, if none was
 	if !checked {
-		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
-		found := check(waitCtx, w.cfg, true)
-		cancelWait()
-		var status *statusError
-		switch {
-		case verdict(found):
+		found := w.checkUntil(deadline.Add(-flushGrace), true)
+		if verdict(found) {
 			w.Handle(found)
 			w.stop(found)
 			return found
-		case errors.As(found, &status):
-			w.mu.Lock()
-			w.checked, w.status = true, status.status
-			w.mu.Unlock()
-		case found != nil:
-			unreached = found
-		default:
-			w.mu.Lock()
-			w.checked = true
-			w.mu.Unlock()
 		}
+		unreached = found
 	}
 	if unreached == nil {
 		deadline = deadline.Add(flushGrace)
