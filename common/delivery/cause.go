@@ -301,7 +301,13 @@ func failure(err error) failureKind {
 	if kind := failureByType(err); kind != noFailure {
 		return kind
 	}
-	return kindByText(err)
+	msg := err.Error()
+	for _, t := range byText {
+		if strings.Contains(msg, t.text) {
+			return t.kind
+		}
+	}
+	return noFailure
 }
 
 // failureByType is the kind of err by its types alone.

@@ -53,7 +53,6 @@ type Watcher struct {
 	cutoff     time.Time     // when not zero, no flush waits past it
 	checked    bool          // the collector answered the check, and no export lost its connection since
 	stopped    error         // why no span may go any more (see stop)
-	verdict    bool          // stopped because the endpoint is no OTLP collector: it took no span
 	status     string        // the HTTP status of the check's answer when it refused
 
 	// For an exporter whose answers are unseen (see unseen.go): what a
@@ -127,9 +126,7 @@ func (*spanCount) ForceFlush(context.Context) error { return nil }
 
 // Handle keeps an error of the SDK: background exports report theirs only
 // to the global error handler.
-func (w *Watcher) Handle(err error) { w.handle(err) }
-
-func (w *Watcher) handle(err error) {
+func (w *Watcher) Handle(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.errs = append(w.errs, err)
@@ -143,25 +140,37 @@ func (w *Watcher) handle(err error) {
 // the check's verdict when the endpoint is no OTLP collector: then no span
 // may go there. halt is what stop calls to keep tp's spans from leaving.
 func (w *Watcher) Begin(tp *sdktrace.TracerProvider, halt func()) error {
-	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout-flushGrace)
-	defer cancel()
 	w.Count(tp)
-	found := check(ctx, w.cfg, false)
+	found := w.checkUntil(time.Now().Add(w.cfg.Timeout-flushGrace), false)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.tp, w.halt = tp, halt
-	var status *statusError
-	switch {
-	case verdict(found):
+	if verdict(found) {
 		w.errs = append(w.errs, found)
-		w.stopped, w.verdict = found, true
+		w.stopped = found
 		return found
+	}
+	return nil // with no connection yet, Sync waits for one
+}
+
+// checkUntil checks the collector until deadline (see check) and notes one
+// that answered, if only to refuse (Refusal). It returns what else it
+// found: a verdict, or why no connection was made.
+func (w *Watcher) checkUntil(deadline time.Time, poll bool) error {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	found := check(ctx, w.cfg, poll)
+	var status *statusError
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
 	case errors.As(found, &status):
 		w.checked, w.status = true, status.status
+		return nil
 	case found == nil:
 		w.checked = true
-	} // else no connection yet: Sync waits for one
-	return nil
+	}
+	return found
 }
 
 // verdict tells whether the check's answer says that the endpoint is no
@@ -182,21 +191,23 @@ func (w *Watcher) Flush() {
 }
 
 // close makes the closing check (see unseen.go), until deadline, when the
-// exporter's answers are unseen and the exporter counted spans as exported.
+// exporter's answers are unseen and the exporter counted spans as exported;
+// a check that stopped the run has made it already.
 func (w *Watcher) close(deadline time.Time) {
 	w.mu.Lock()
-	judged, stopped := w.verdict, w.stopped
+	stopped := w.stopped
 	w.mu.Unlock()
+	var found error
 	switch {
-	case !AnswersUnread(w.cfg) || judged || w.counts().Delivered == 0:
+	case !AnswersUnread(w.cfg) || w.counts().Delivered == 0:
 		return
+	case verdict(stopped): // gf's exports never fail with a verdict's error: a check found it
+		found = stopped
 	case stopped != nil: // the collector did not answer in time: a check would wait too
-		w.mu.Lock()
-		w.closing = errors.New("none was made: the run had stopped waiting for the collector")
-		w.mu.Unlock()
-		return
+		found = errors.New("none was made: the run had stopped waiting for the collector")
+	default:
+		found = closingCheck(context.Background(), w.cfg, deadline)
 	}
-	found := closingCheck(context.Background(), w.cfg, deadline)
 	w.mu.Lock()
 	w.closing = found
 	w.mu.Unlock()
@@ -222,7 +233,7 @@ func (w *Watcher) Sync() error {
 		var ok bool
 		if tp, ok = otel.GetTracerProvider().(*sdktrace.TracerProvider); !ok {
 			err := errors.New("no OpenTelemetry SDK tracer provider is installed: call Init first")
-			w.handle(err)
+			w.Handle(err)
 			return err
 		}
 	}
@@ -231,29 +242,13 @@ func (w *Watcher) Sync() error {
 	}
 	var unreached error // why no connection was made, if none was
 	if !checked {
-		waitCtx, cancelWait := context.WithDeadline(context.Background(), deadline.Add(-flushGrace))
-		found := check(waitCtx, w.cfg, true)
-		cancelWait()
-		var status *statusError
-		switch {
-		case verdict(found):
-			w.handle(found)
-			w.mu.Lock()
-			w.closing = found
-			w.mu.Unlock()
-			w.stop(found, true)
+		found := w.checkUntil(deadline.Add(-flushGrace), true)
+		if verdict(found) {
+			w.Handle(found)
+			w.stop(found)
 			return found
-		case errors.As(found, &status):
-			w.mu.Lock()
-			w.checked, w.status = true, status.status
-			w.mu.Unlock()
-		case found != nil:
-			unreached = found
-		default:
-			w.mu.Lock()
-			w.checked = true
-			w.mu.Unlock()
 		}
+		unreached = found
 	}
 	if unreached == nil {
 		deadline = deadline.Add(flushGrace)
@@ -264,7 +259,7 @@ func (w *Watcher) Sync() error {
 	if err == nil {
 		return nil
 	}
-	w.handle(err)
+	w.Handle(err)
 	w.mu.Lock()
 	w.failedWait = max(w.failedWait, time.Since(start))
 	w.mu.Unlock()
@@ -272,25 +267,25 @@ func (w *Watcher) Sync() error {
 	case errors.As(unreached, new(errNoConnection)):
 		// The spans stay queued: else the shutdown would try once more,
 		// and gf's would log its failure with a stack.
-		w.handle(unreached)
-		w.stop(err, false)
+		w.Handle(unreached)
+		w.stop(err)
 	case unreached != nil:
-		w.handle(unreached) // the exporter's error may only say it gave up
+		w.Handle(unreached) // the exporter's error may only say it gave up
 	case ctx.Err() == nil && disconnected(err) && w.counts().Delivered > 0:
 		return nil // the collector went away during the flush: see above
 	case ctx.Err() != nil:
-		w.stop(err, false) // so that gf's shutdown does not wait a second more
+		w.stop(err) // so that gf's shutdown does not wait a second more
 	}
 	w.Cutoff(time.Now())
 	return err
 }
 
 // stop keeps the spans still queued from leaving, with Begin's halt: for
-// an endpoint not reached within the timeout, or (verdict) one that a check
-// after spans were queued found to be no OTLP collector.
-func (w *Watcher) stop(why error, verdict bool) {
+// an endpoint not reached within the timeout, or one that a check after
+// spans were queued found to be no OTLP collector (a verdict).
+func (w *Watcher) stop(why error) {
 	w.mu.Lock()
-	w.stopped, w.verdict = why, verdict
+	w.stopped = why
 	halt := w.halt
 	w.mu.Unlock()
 	w.Cutoff(time.Now())
@@ -378,7 +373,7 @@ func (w *Watcher) Result() Result {
 func (w *Watcher) counts() Result {
 	var rm metricdata.ResourceMetrics
 	if err := w.reader.Collect(context.Background(), &rm); err != nil {
-		w.handle(err)
+		w.Handle(err)
 	}
 	r := Result{Recorded: w.spans.sampled.Load(), RootsSampled: w.spans.roots.Load()}
 	if w.cfg.Sampler == nil {

@@ -1,9 +1,6 @@
 package delivery
 
-import (
-	"regexp"
-	"strings"
-)
+import "regexp"
 
 // Every match of this package on other libraries' error text is here, each
 // because no type reaches this program (failureByType comes first), with
@@ -56,17 +53,6 @@ var byText = []struct {
 	{lost, "error reading from server"},
 	{lost, "server closed idle connection"},
 	{noConnection, "connection error"}, // grpc-go: any other failure to connect
-}
-
-// kindByText is the kind of failure err's text names, by byText.
-func kindByText(err error) failureKind {
-	msg := err.Error()
-	for _, t := range byText {
-		if strings.Contains(msg, t.text) {
-			return t.kind
-		}
-	}
-	return noFailure
 }
 
 var (

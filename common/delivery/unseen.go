@@ -53,18 +53,14 @@ func (r Result) UnseenCause() string {
 	if r.Unseen == 0 || r.Closing == nil {
 		return ""
 	}
-	return fmt.Sprintf("this program's check after the last export found no OTLP collector there (%s)", describeCheck(r.Closing))
-}
-
-// describeCheck says what a check found, in a few words.
-func describeCheck(err error) string {
+	found := r.Closing.Error() // what the check found, in a few words
 	var unreadable *UnreadableError
 	var status *statusError
 	switch {
-	case errors.As(err, &unreadable):
-		return fmt.Sprintf("an answer in %q, in which the exporter cannot read the spans rejected", unreadable.ContentType)
-	case errors.As(err, &status):
-		return "a refusal: " + status.status
+	case errors.As(r.Closing, &unreadable):
+		found = fmt.Sprintf("an answer in %q, in which the exporter cannot read the spans rejected", unreadable.ContentType)
+	case errors.As(r.Closing, &status):
+		found = "a refusal: " + status.status
 	}
-	return err.Error()
+	return fmt.Sprintf("this program's check after the last export found no OTLP collector there (%s)", found)
 }
