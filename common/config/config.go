@@ -121,10 +121,8 @@ func (c Config) IsDefaultEndpoint() bool { return c.Endpoint == c.Protocol.Defau
 // ExportHeaders are the headers of every export: Headers, and the token as
 // Authentication when there is one.
 func (c Config) ExportHeaders() map[string]string {
-	h := maps.Clone(c.Headers)
-	if h == nil {
-		h = map[string]string{}
-	}
+	h := map[string]string{}
+	maps.Copy(h, c.Headers)
 	if c.Token != "" {
 		h[AuthHeader] = c.Token
 	}
