@@ -437,11 +437,11 @@ func splitHostPort(raw string) (string, error) {
 	case hasZone || net.ParseIP(host) == nil && !hostName.MatchString(host):
 		return "", fmt.Errorf("host %q is not a host name or an IP address", host)
 	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 || strings.Trim(port, "0123456789") != "" {
+	n, err := strconv.ParseUint(port, 10, 16) // digits only, no sign, at most 65535
+	if err != nil || n == 0 {
 		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}
-	return net.JoinHostPort(host, strconv.Itoa(n)), nil
+	return net.JoinHostPort(host, strconv.FormatUint(n, 10)), nil
 }
 
 // setting is a value with where it came from (a flag or a variable), so
