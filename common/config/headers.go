@@ -65,19 +65,15 @@ func resolveHeaders(p Protocol, flagToken string, flagSet bool, getenv func(stri
 		}
 	}
 	var fromHeaders string
-	all, _ := ParseHeaders(chosen.value)
-	for name, value := range all {
+	headers, _ = ParseHeaders(chosen.value)
+	for name, value := range headers {
 		if p == GRPC && !printableASCII(value) {
 			return "", nil, fmt.Errorf("invalid %s: header %s: %s", chosen.source, name, notMetadata)
 		}
 		if strings.EqualFold(name, AuthHeader) {
 			fromHeaders = value
-			continue
+			delete(headers, name) // it is the token, not one of the other headers
 		}
-		if headers == nil {
-			headers = map[string]string{}
-		}
-		headers[name] = value
 	}
 	t := pick("-token", flagToken, flagSet, getenv, "TRACE_TOKEN")
 	switch {

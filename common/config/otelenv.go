@@ -21,7 +21,7 @@ func checkOTelEnv(p Protocol, getenv func(string) string) (warnings []string, er
 		}
 	}
 	for _, key := range otlpKeys("COMPRESSION") {
-		switch v, _ := lookup(getenv, key); v {
+		switch v := getenv(key); v {
 		case "", "gzip":
 		case "none":
 			warnings = append(warnings, key+"=none is set but ignored: gf's Init always compresses with gzip")
@@ -30,7 +30,7 @@ func checkOTelEnv(p Protocol, getenv func(string) string) (warnings []string, er
 		}
 	}
 	for _, key := range otlpKeys("PROTOCOL") {
-		switch v, _ := lookup(getenv, key); {
+		switch v := getenv(key); {
 		case v == "" || v == "http/json" && p == HTTP:
 		case v == "grpc" && p == GRPC, v == "http/protobuf" && p == HTTP:
 		case v == "grpc", v == "http/protobuf", v == "http/json":
@@ -40,7 +40,7 @@ func checkOTelEnv(p Protocol, getenv func(string) string) (warnings []string, er
 		}
 	}
 	// Nothing reads these two: gf's Init builds the SDK and an OTLP exporter.
-	if v, _ := lookup(getenv, "OTEL_SDK_DISABLED"); strings.EqualFold(strings.TrimSpace(v), "true") {
+	if v := getenv("OTEL_SDK_DISABLED"); strings.EqualFold(strings.TrimSpace(v), "true") {
 		warnings = append(warnings, fmt.Sprintf("OTEL_SDK_DISABLED=%s is set but ignored: gf's Init builds the SDK anyway, and the spans are exported", v))
 	}
 	if v, ok := lookup(getenv, "OTEL_TRACES_EXPORTER"); ok && strings.TrimSpace(v) != "otlp" {
@@ -55,7 +55,7 @@ func checkOTelEnv(p Protocol, getenv func(string) string) (warnings []string, er
 			}
 		}
 	}
-	v, _ := lookup(getenv, "OTEL_RESOURCE_ATTRIBUTES")
+	v := getenv("OTEL_RESOURCE_ATTRIBUTES")
 	for i, entry := range strings.Split(v, ",") {
 		key, value, found := strings.Cut(entry, "=")
 		key = strings.TrimSpace(key)

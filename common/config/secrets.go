@@ -64,7 +64,7 @@ type redactor struct {
 }
 
 func newRedactor(c Config) *redactor {
-	all := append(c.inputSecrets[:len(c.inputSecrets):len(c.inputSecrets)], secretValue{c.Token, "[token]"})
+	all := append(slices.Clip(c.inputSecrets), secretValue{c.Token, "[token]"})
 	for name, value := range c.Headers {
 		all = append(all, secretValue{value, "[header " + name + "]"})
 	}
