@@ -328,7 +328,11 @@ func failureByType(err error) failureKind {
 		return noSuchHost
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return connRefused
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		// net/http closes its connection when a write fails because the
+		// collector hung up; its read then fails with net.ErrClosed, and
+		// which of the two errors it returns is a race.
+		errors.Is(err, net.ErrClosed):
 		return hungUp
 	}
 	return noFailure

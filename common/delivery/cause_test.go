@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"testing"
 	"time"
 
@@ -114,6 +116,20 @@ func TestFaultCauses(t *testing.T) {
 		if got := c.res.NoAnswer(); got != c.noAnswer {
 			t.Errorf("%s: NoAnswer = %v", c.name, got)
 		}
+	}
+}
+
+// TestHungUpWhileSending: a TLS collector hangs up on plaintext while
+// net/http still sends the request; net/http may then return the read of
+// the connection it closed itself (net.ErrClosed) instead of the write's
+// error. It is a hang-up all the same.
+func TestHungUpWhileSending(t *testing.T) {
+	const target = "http://127.0.0.1:4318/v1/traces"
+	closed := &url.Error{Op: "Post", URL: target, Err: &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}}
+	res := Result{Recorded: 9, Failed: 9, Errs: []error{fmt.Errorf("traces export: %w", closed)}}
+	const want = "this program spoke plaintext, and the collector at " + target + " hung up without an answer: if it expects TLS, use -tls, -ca FILE or an https:// endpoint; if that is an OTLP/gRPC port (usually 4317), use its OTLP/HTTP port (usually 4318)"
+	if got := res.Cause(target); got != want {
+		t.Errorf("Cause =\n%q, want\n%q", got, want)
 	}
 }
 
