@@ -165,7 +165,10 @@ func restartDuringRun(t *testing.T, p config.Protocol, bin string, way run) {
 // collector stops answering first: the flush then gives up at -timeout
 // after the signal, and the summary counts the lost spans.
 func interrupted(t *testing.T, p config.Protocol, bin string, way run, sig syscall.Signal, hang bool) {
-	const traces, timeout = 5_000_000, 2 * time.Second
+	// With a hanging collector the run stops on its own -timeout after the
+	// hang: 5s leaves the signal room on a busy machine (with 2s, one run
+	// of two packages side by side signalled a process that had ended).
+	const traces, timeout = 5_000_000, 5 * time.Second
 	rec := NewReceiverWith(p, receiver.Options{CountOnly: true})
 	defer rec.Close()
 	args := append([]string{"-endpoint", rec.Addr, "-traces", strconv.Itoa(traces), "-concurrency", "4", "-timeout", timeout.String(), "-json"}, way.args...)
