@@ -21,8 +21,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"example.com/gftrace/common/exitcode"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"example.com/gftrace/common/exitcode"
 )
 
 // Protocol is the OTLP transport a main exports with.
