@@ -129,6 +129,10 @@ func delivers(t *testing.T, p config.Protocol, bin string) {
 			t.Errorf("HTTP path %q, want %s", req.Path, config.DefaultPath)
 		}
 	}
+	// g.Log() puts the trace id on the line: a log line leads to its trace.
+	if warning := "[WARN] {" + ids[0] + "} user 1 not found\n"; !strings.Contains(r.Stdout, warning) {
+		t.Errorf("no warning %q, with the trace id, in:\n%s", warning, r.Stdout)
+	}
 	if !strings.Contains(r.Stdout, User100) || !strings.Contains(r.Stdout, "\n{}\n") {
 		t.Errorf("users not printed as the seed's data in its order; output:\n%s", r.Stdout)
 	}
