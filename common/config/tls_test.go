@@ -229,6 +229,14 @@ func TestHeadersBadInputNeverPrintsValues(t *testing.T) {
 			}
 		}
 	}
+	// The exporter reads both variables, so the one that loses is checked too.
+	for _, c := range [][2]string{{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}, {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"}} {
+		bad, good := c[0], c[1]
+		_, _, err := Parse(HTTP, nil, envOf(bad+"=bad name="+secret, good+"=x-key=1"))
+		if err == nil || !strings.Contains(err.Error(), bad) || strings.Contains(err.Error(), secret) {
+			t.Errorf("%s malformed, %s well-formed: error %v; want one naming %s without the value", bad, good, err, bad)
+		}
+	}
 	_, _, err := Parse(GRPC, []string{"-token", secret + "\n"}, envOf())
 	if err == nil || !strings.Contains(err.Error(), "-token") || strings.Contains(err.Error(), secret) {
 		t.Errorf("a token with a newline: error %v; want one naming -token without the token", err)
