@@ -523,7 +523,7 @@ Other OTEL_* variables that the exporter and the SDK read (OTEL_EXPORTER_OTLP_TI
 _COMPRESSION, _PROTOCOL, OTEL_RESOURCE_ATTRIBUTES, the span limits) are checked too.
 
 Exit codes: 0 %s;
-1 not every span did, 2 bad input,
+1 not every span did, 2 bad input, 3 stdout took no report (the summary went to stderr),
 130 or 143 a -traces run stopped by SIGINT or SIGTERM, after flushing what it made
 (a second signal exits at once).
 `, p.Program(), strings.Join(samplers, ", "), MaxTraces, MaxConcurrency, MaxQueueSize, "otlp"+string(p), map[Protocol]string{GRPC: "only the token", HTTP: "no headers"}[p], exitZero[p])

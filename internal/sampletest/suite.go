@@ -5,11 +5,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"example.com/gftrace/common/config"
+	"example.com/gftrace/common/exitcode"
 	"example.com/gftrace/internal/localnet"
 	"example.com/gftrace/internal/receiver"
 	"example.com/gftrace/internal/testcerts"
@@ -75,6 +80,14 @@ func Suite(t *testing.T, p config.Protocol, bin string) {
 			"-sample", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "parentbased_traceidratio", "-provider"} {
 			if !strings.Contains(r.Stdout, want) {
 				t.Errorf("-h does not mention %q:\n%s", want, r.Stdout)
+			}
+		}
+		// Every code the program can exit with, as a word of the exit-code lines.
+		_, exits, _ := strings.Cut(r.Stdout, "Exit codes:")
+		words := strings.FieldsFunc(exits, func(c rune) bool { return !unicode.IsDigit(c) })
+		for _, code := range []int{exitcode.Delivered, exitcode.NotDelivered, exitcode.BadInput, exitcode.OutputLost, exitcode.Signal(syscall.SIGINT), exitcode.Signal(syscall.SIGTERM)} {
+			if !slices.Contains(words, strconv.Itoa(code)) {
+				t.Errorf("-h does not name exit code %d after \"Exit codes:\":\n%s", code, r.Stdout)
 			}
 		}
 		if r.Code != 0 {
