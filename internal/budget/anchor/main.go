@@ -4,7 +4,8 @@
 // tree with the same attributes (one main span, GetUser 100 and GetUser 1,
 // three children each, the second's marked NOT_FOUND), exports it over
 // OTLP/gRPC with gzip through a blocking batch processor (queue 8192,
-// batches of 1024), at GOGC=400, and prints one line: the spans it made.
+// batches of 1024, or -batch), at GOGC=400, and prints one line: the spans
+// it made.
 // It is lab code: a service copies common/provider, not this.
 package main
 
@@ -41,6 +42,9 @@ import (
 // spansPerTrace is main + 2 × (GetUser + 3 children).
 const spansPerTrace = 9
 
+// queueSize is the batch processor's queue, as the sample's -traces run.
+const queueSize = 8192
+
 func main() { os.Exit(run()) }
 
 func run() int {
@@ -50,9 +54,14 @@ func run() int {
 	// Each adds one cost of the sample, to measure it alone.
 	counters := flag.Bool("counters", false, "also count spans with the SDK's observability counters, as the sample's report does (common/delivery)")
 	withGtrace := flag.Bool("gtrace", false, "make the trace with the sample's own code (common/user, gtrace) instead of the SDK's API")
+	batch := flag.Int("batch", 1024, "spans per export request, at most the queue's 8192 (the yardstick of --vs-sdk is 1024, as the sample's -traces)")
 	flag.Parse()
 	if *traces < 1 || *concurrency < 1 {
 		fmt.Fprintf(os.Stderr, "anchor: invalid -traces %d or -concurrency %d: want 1 or more\n", *traces, *concurrency)
+		return 2
+	}
+	if *batch < 1 || *batch > queueSize {
+		fmt.Fprintf(os.Stderr, "anchor: invalid -batch %d: want 1 to %d\n", *batch, queueSize)
 		return 2
 	}
 	if os.Getenv("GOGC") == "" {
@@ -81,7 +90,7 @@ func run() int {
 		return 1
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exp,
-		sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(8192), sdktrace.WithMaxExportBatchSize(1024)))
+		sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(queueSize), sdktrace.WithMaxExportBatchSize(*batch)))
 	if watch != nil { // as rep.Record() does: the span counter, and tracers without the SDK's counts
 		watch.Count(tp)
 		os.Unsetenv(delivery.SwitchVariable)
