@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +67,28 @@ func TestAnchorMakesTheSampleTrace(t *testing.T) {
 	for _, r := range got.Requests() {
 		if r.Compression != "gzip" {
 			t.Errorf("the anchor exported with compression %q, want gzip", r.Compression)
+		}
+	}
+
+	// -batch B: no export request carries more than B spans.
+	small := receiver.NewGRPC()
+	defer small.Close()
+	if out, err := exec.Command(bin, "-endpoint", small.Addr, "-traces", "1", "-batch", "2").CombinedOutput(); err != nil {
+		t.Fatalf("anchor -batch 2: %v\n%s", err, out)
+	}
+	if !small.WaitSpans(spansPerTrace, 10*time.Second) {
+		t.Fatalf("anchor -batch 2: %d spans arrived, want %d", small.SpanCount(), spansPerTrace)
+	}
+	for _, r := range small.Requests() {
+		if len(r.Spans) > 2 {
+			t.Errorf("anchor -batch 2 exported %d spans in one request", len(r.Spans))
+		}
+	}
+	for _, b := range []string{"0", "8193"} {
+		out, err := exec.Command(bin, "-batch", b).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "-batch "+b) {
+			t.Errorf("anchor -batch %s: %v, output %q; want exit code 2 and a line naming -batch %s", b, err, out, b)
 		}
 	}
 }
