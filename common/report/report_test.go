@@ -45,6 +45,35 @@ func TestPrint(t *testing.T) {
 	}
 }
 
+// TestPrintLinksToJaeger: a run delivered to the default endpoint, where
+// scripts/jaeger.sh listens, ends with the trace's address in Jaeger; a run
+// elsewhere, or one that failed, has no such line.
+func TestPrintLinksToJaeger(t *testing.T) {
+	tp := sdktrace.NewTracerProvider()
+	rec := waterfall.Record(tp)
+	_, span := tp.Tracer("test").Start(context.Background(), "main")
+	span.End()
+	id := span.SpanContext().TraceID().String()
+	link := "View it in Jaeger: " + JaegerUI + id + " (its API: " + JaegerAPI + id + ")\n"
+	delivered := delivery.Result{Recorded: 1, Delivered: 1}
+	for _, c := range []struct {
+		name     string
+		endpoint string
+		res      delivery.Result
+		want     bool
+	}{
+		{"delivered to the default endpoint", "localhost:4317", delivered, true},
+		{"delivered elsewhere", "127.0.0.1:4317", delivered, false},
+		{"failed at the default endpoint", "localhost:4317", delivery.Result{Recorded: 1, Failed: 1, Errs: []error{errors.New("refused")}}, false},
+	} {
+		var out strings.Builder
+		Print(&out, config.Config{Protocol: config.GRPC, Endpoint: c.endpoint}, rec, c.res)
+		if got := strings.Contains(out.String(), link); got != c.want {
+			t.Errorf("%s: link %q printed: %v, want %v:\n%s", c.name, link, got, c.want, out.String())
+		}
+	}
+}
+
 func TestPrintVolume(t *testing.T) {
 	cfg := config.Config{Protocol: config.HTTP, Endpoint: "127.0.0.1:4318", Path: "/v1/traces", Traces: 1000, Concurrency: 4, Pace: true,
 		Batch: config.Batch{QueueSize: 2048, BatchSize: 512, ScheduleDelay: 5 * time.Second, ExportTimeout: 30 * time.Second,
