@@ -54,7 +54,7 @@ func run() int {
 	// Each adds one cost of the sample, to measure it alone.
 	counters := flag.Bool("counters", false, "also count spans with the SDK's observability counters, as the sample's report does (common/delivery)")
 	withGtrace := flag.Bool("gtrace", false, "make the trace with the sample's own code (common/user, gtrace) instead of the SDK's API")
-	batch := flag.Int("batch", 1024, "spans per export request, at most the queue's 8192 (the yardstick of --vs-sdk is 1024, as the sample's -traces)")
+	batch := flag.Int("batch", 1024, fmt.Sprintf("spans per export request, at most the queue's %d (the yardstick of --vs-sdk is 1024, as the sample's -traces)", queueSize))
 	flag.Parse()
 	if *traces < 1 || *concurrency < 1 {
 		fmt.Fprintf(os.Stderr, "anchor: invalid -traces %d or -concurrency %d: want 1 or more\n", *traces, *concurrency)
