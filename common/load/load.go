@@ -97,8 +97,12 @@ func Run(ctx context.Context, cfg config.Config, watch *delivery.Watcher, progre
 		if err := watch.Sync(); err != nil {
 			stop.CompareAndSwap(nil, &err)
 		}
-		// From now on exports give room back (a cfg without a batch size has the SDK's).
-		p.creditExports(watch.Exported, cmp.Or(cfg.Batch.BatchSize, sdktrace.DefaultMaxExportBatchSize))
+		// From now on exports give room back (a cfg without a batch size
+		// has the SDK's). With a sampler they count only the sampled spans,
+		// too few to tell the room: flushes give it back, as before.
+		if cfg.Sampler == nil {
+			p.creditExports(watch.Exported, cmp.Or(cfg.Batch.BatchSize, sdktrace.DefaultMaxExportBatchSize))
+		}
 		st.Room = p.room
 		need = min(st.SpansPerTrace, p.room) // a trace larger than the queue goes alone
 	}
@@ -227,9 +231,9 @@ func newPacer(room int, flush func() error) *pacer {
 // room back without a flush: the batch processor exports a batch of batch
 // spans whenever it has one. A flush (ForceFlush) exports the rest itself,
 // holding the processor's lock, so that the processor stalls behind it: in
-// a busy run, flushes cost several percent of the wall time. exported may
-// count fewer spans than traces made (a sampler's): room then comes back
-// later, by a flush.
+// a busy run, flushes cost several percent of the wall time. Were exported
+// to count fewer spans than the traces made, room would come back only by
+// flushes, each after patience.
 func (p *pacer) creditExports(exported func() int64, batch int) {
 	base := exported()
 	p.mu.Lock()
