@@ -369,6 +369,11 @@ func (w *Watcher) Result() Result {
 	return r
 }
 
+// Exported counts the spans whose export succeeded so far, as the SDK
+// counts them: accepted by the collector or, over gf's otlphttp.Init, sent
+// and answered 2xx (see unseen.go). Each call collects the SDK's metrics.
+func (w *Watcher) Exported() int64 { return w.counts().Delivered }
+
 // counts reads the SDK's counts, and the recorded spans that Count saw.
 func (w *Watcher) counts() Result {
 	var rm metricdata.ResourceMetrics

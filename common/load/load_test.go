@@ -77,6 +77,67 @@ func TestPacerNeverOverfillsTheQueue(t *testing.T) {
 	}
 }
 
+// TestPacerTakesRoomBackFromExports has the queue export every full batch
+// by itself, as the batch processor does: the room comes back without a
+// flush. When the exports freeze, flushes give it back instead.
+func TestPacerTakesRoomBackFromExports(t *testing.T) {
+	const room, batch, need = 2047, 64, 9
+	q := &queue{size: room}
+	var exported atomic.Int64
+	var frozen atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Microsecond):
+			}
+			q.mu.Lock()
+			if !frozen.Load() && q.held >= batch {
+				q.held -= batch
+				exported.Add(batch)
+			}
+			q.mu.Unlock()
+		}
+	}()
+	var flushes atomic.Int64
+	p := newPacer(room, func() error { flushes.Add(1); return q.flush() })
+	p.creditExports(func() int64 { return exported.Load() }, batch)
+	run := func(traces int64) {
+		var wg sync.WaitGroup
+		var made atomic.Int64
+		for range 4 {
+			wg.Go(func() {
+				for made.Add(1) <= traces {
+					if err := p.reserve(need); err != nil {
+						t.Error(err)
+						return
+					}
+					q.put(need)
+					p.release(need)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	run(2000) // 18000 spans: without the exports' credit, 9 flushes at least
+	if n := flushes.Load(); n > 1 {
+		t.Errorf("%d flushes for 2000 traces while the queue exported by itself", n)
+	}
+	frozen.Store(true)
+	before := flushes.Load()
+	run(500)
+	p.close()
+	if flushes.Load() == before {
+		t.Error("no flush gave room back while the exports were frozen")
+	}
+	if q.overflow {
+		t.Error("the queue overflowed")
+	}
+}
+
 func TestPacerStopsWhenAFlushFails(t *testing.T) {
 	failure := errors.New("collector gone")
 	p := newPacer(10, func() error { return failure })
