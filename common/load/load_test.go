@@ -122,8 +122,10 @@ func TestPacerTakesRoomBackFromExports(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	run(2000) // 18000 spans: without the exports' credit, 9 flushes at least
-	if n := flushes.Load(); n > 1 {
+	// 18000 spans: without the exports' credit, 9 flushes. A few may come
+	// when a loaded machine pauses the process for longer than the patience.
+	run(2000)
+	if n := flushes.Load(); n > 4 {
 		t.Errorf("%d flushes for 2000 traces while the queue exported by itself", n)
 	}
 	frozen.Store(true)
